@@ -1,0 +1,1 @@
+"""venvy's natural-language mode: dataset, training, export, inference, evaluation."""

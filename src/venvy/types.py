@@ -1,0 +1,99 @@
+"""Click parameter types for the contract's value kinds.
+
+Each type carries `kind`, the contract's name for its values (NAME, VERSION, DIR,
+FILE, PATH, LIST, N). `venvy.nl.contract` reads these to build the grammar and the
+canonical form, so the CLI stays the single source of truth.
+"""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+VERSION_RE = re.compile(r"(?:py(?:thon)?-?)?(\d+(?:\.\d+){0,2})", re.IGNORECASE)
+
+
+class NameType(click.ParamType):
+    name = "name"
+    kind = "NAME"
+
+    def convert(self, value, param, ctx):
+        value = str(value)
+        if not NAME_RE.fullmatch(value) or len(value) > 100:
+            self.fail(
+                f"{value!r} is not a valid venv name: use letters, digits, '.', '_' "
+                "and '-', starting with a letter or digit.",
+                param,
+                ctx,
+            )
+        return value
+
+
+class VersionType(click.ParamType):
+    name = "version"
+    kind = "VERSION"
+
+    def convert(self, value, param, ctx):
+        match = VERSION_RE.fullmatch(str(value).strip())
+        if not match:
+            self.fail(
+                f"{value!r} is not a Python version: use a form like 3, 3.11 or 3.11.4.",
+                param,
+                ctx,
+            )
+        return match.group(1)
+
+
+class PathText(click.ParamType):
+    """A path kept as typed (no ~ expansion), with a trailing '/' dropped."""
+
+    name = "path"
+
+    def __init__(self, kind: str = "PATH"):
+        self.kind = kind
+        self.name = kind.lower()
+
+    def convert(self, value, param, ctx):
+        value = str(value)
+        if not value or any(c in value for c in "\0\n\r"):
+            self.fail(f"{value!r} is not a usable path.", param, ctx)
+        if len(value) > 1 and value.endswith("/"):
+            value = value.rstrip("/") or "/"
+        return value
+
+
+class PackageList(click.ParamType):
+    """Package specs joined by commas: 'fastapi,uvicorn==0.30.1'."""
+
+    name = "list"
+    kind = "LIST"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (list, tuple)):
+            items = [str(v).strip() for v in value]
+        else:
+            items = [part.strip() for part in str(value).replace(" ", ",").split(",")]
+        items = [item for item in items if item]
+        if not items:
+            self.fail("give at least one package, e.g. 'requests,rich'.", param, ctx)
+        return ",".join(items)
+
+
+class Count(click.IntRange):
+    """A whole number, 0 or more."""
+
+    kind = "N"
+
+    def __init__(self):
+        super().__init__(min=0)
+
+
+NAME = NameType()
+VERSION = VersionType()
+DIR = PathText("DIR")
+FILE = PathText("FILE")
+PATH = PathText("PATH")
+LIST = PackageList()
+N = Count()
