@@ -27,3 +27,11 @@ class InterpreterNotFoundError(VenvyError):
 
 class ModelError(VenvyError):
     """The natural-language model is missing, unloadable or misconfigured."""
+
+
+class AlreadyExistsError(VenvyError):
+    """A name or a folder that is already taken."""
+
+
+class CommandFailedError(VenvyError):
+    """An external tool (venv, uv, pip) failed; the message carries its last words."""

@@ -1,0 +1,322 @@
+"""The registry: one SQLite file ($VENVY_HOME/registry.db). The only module that speaks SQL.
+
+- WAL mode and a busy timeout, so two venvy processes can write at once.
+- Migrations are an appended list of named functions, applied in order inside
+  one write transaction and recorded in `migrations` (never edit an old one;
+  append a new one). `PRAGMA user_version` holds how many are applied: the
+  schema version.
+- A file that is not a readable SQLite database is reported and left untouched.
+- Times are ISO 8601 UTC strings ("2026-01-31T12:00:00Z"), sizes are bytes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from venvy import paths
+from venvy.errors import AlreadyExistsError, NotFoundError, RegistryError
+
+BUSY_TIMEOUT_MS = 15_000
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+# --------------------------------------------------------------------------
+# Time: the registry's one format
+# --------------------------------------------------------------------------
+
+
+def to_iso(moment: datetime | float | None) -> str | None:
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, tz=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
+
+
+def from_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def now_iso() -> str:
+    return to_iso(datetime.now(timezone.utc))
+
+
+# --------------------------------------------------------------------------
+# The record
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class VenvRecord:
+    name: str
+    path: str
+    project: str | None = None
+    python: str | None = None
+    kind: str = "venv"
+    health: str = "ok"
+    created_at: str | None = None
+    last_used_at: str | None = None
+    registered_at: str | None = None
+    size_bytes: int | None = None
+    size_measured_at: str | None = None
+    packages: int | None = None
+
+
+COLUMNS = tuple(f.name for f in fields(VenvRecord))
+
+
+# --------------------------------------------------------------------------
+# Migrations: append only
+# --------------------------------------------------------------------------
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
+
+
+def migration(fn: Callable[[sqlite3.Connection], None]):
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_create_venvs(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE venvs (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL UNIQUE,
+            project TEXT,
+            python TEXT,
+            kind TEXT NOT NULL DEFAULT 'venv',
+            created_at TEXT,
+            last_used_at TEXT,
+            registered_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+@migration
+def m002_add_measurements(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE venvs ADD COLUMN size_bytes INTEGER")
+    db.execute("ALTER TABLE venvs ADD COLUMN size_measured_at TEXT")
+    db.execute("ALTER TABLE venvs ADD COLUMN packages INTEGER")
+    db.execute("ALTER TABLE venvs ADD COLUMN health TEXT NOT NULL DEFAULT 'ok'")
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# --------------------------------------------------------------------------
+# The registry
+# --------------------------------------------------------------------------
+
+
+class Registry:
+    """An open registry. Use `open_registry()`; close it (or use `with`)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with self._errors():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                self._migrate(version)
+
+    # -- plumbing ----------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """sqlite3 errors become one clear RegistryError; the file is never touched."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise RegistryError(
+                    f"The registry {self.path} is busy (another venvy is writing to it); try again."
+                ) from exc
+            raise RegistryError(f"Cannot use the registry {self.path}: {exc}.") from exc
+        except sqlite3.DatabaseError as exc:
+            raise RegistryError(
+                f"The registry {self.path} is not a readable SQLite database ({exc}). venvy left it "
+                f"untouched: move it aside (mv {self.path} {self.path}.bak) and run `venvy scan` to start a new one."
+            ) from exc
+        except OSError as exc:
+            raise RegistryError(f"Cannot open the registry {self.path}: {exc.strerror or exc}.") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front so concurrent writers queue instead of failing."""
+        with self._errors():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def _migrate(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise RegistryError(
+                f"The registry {self.path} has schema version {version}, newer than this venvy "
+                f"understands ({SCHEMA_VERSION}); upgrade venvy."
+            )
+        if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            self.db.execute("PRAGMA journal_mode = WAL")
+        with self.transaction() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+            for fn in MIGRATIONS:
+                if fn.__name__ not in done:
+                    fn(db)
+                    db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, now_iso()))
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Registry":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def applied_migrations(self) -> list[str]:
+        with self._errors():
+            return [row[0] for row in self.db.execute("SELECT name FROM migrations ORDER BY rowid")]
+
+    # -- reads -------------------------------------------------------------
+
+    def _select(self, where: str = "", args: Iterable = ()) -> list[VenvRecord]:
+        sql = f"SELECT {', '.join(COLUMNS)} FROM venvs {where}"
+        with self._errors():
+            return [VenvRecord(*row) for row in self.db.execute(sql, tuple(args))]
+
+    def all(self) -> list[VenvRecord]:
+        return self._select("ORDER BY name")
+
+    def rows(self) -> list[tuple]:
+        """Every record as a plain tuple in COLUMNS order (the fast path of `ls`)."""
+        with self._errors():
+            return self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM venvs ORDER BY name").fetchall()
+
+    def get(self, name: str) -> VenvRecord | None:
+        found = self._select("WHERE name = ?", (name,))
+        return found[0] if found else None
+
+    def require(self, name: str) -> VenvRecord:
+        record = self.get(name)
+        if record is None:
+            raise NotFoundError(f"No venv named {name!r} in the registry; `venvy ls` lists them.")
+        return record
+
+    def get_by_path(self, path: str | Path) -> VenvRecord | None:
+        found = self._select("WHERE path = ?", (str(path),))
+        return found[0] if found else None
+
+    # -- writes ------------------------------------------------------------
+
+    def _names(self, db: sqlite3.Connection) -> set[str]:
+        return {row[0] for row in db.execute("SELECT name FROM venvs")}
+
+    def add(self, record: VenvRecord) -> VenvRecord:
+        """Insert a new record under exactly its name (refuses a taken name or path)."""
+        with self.transaction() as db:
+            self._refuse_taken(db, record)
+            self._insert(db, record)
+        return record
+
+    def _refuse_taken(self, db: sqlite3.Connection, record: VenvRecord) -> None:
+        row = db.execute("SELECT name FROM venvs WHERE path = ?", (record.path,)).fetchone()
+        if row:
+            raise AlreadyExistsError(f"{record.path} is already registered as {row[0]!r}.")
+        if db.execute("SELECT 1 FROM venvs WHERE name = ?", (record.name,)).fetchone():
+            raise AlreadyExistsError(f"The name {record.name!r} is already taken; choose another with --name.")
+
+    def _insert(self, db: sqlite3.Connection, record: VenvRecord) -> None:
+        record.registered_at = record.registered_at or now_iso()
+        placeholders = ", ".join("?" for _ in COLUMNS)
+        values = [getattr(record, c) for c in COLUMNS]
+        db.execute(f"INSERT INTO venvs ({', '.join(COLUMNS)}) VALUES ({placeholders})", values)
+
+    def save_found(
+        self,
+        found: Iterable[tuple[VenvRecord, Iterable[str]]],
+        keep: tuple[str, ...] = ("name", "project", "last_used_at", "registered_at"),
+    ) -> list[tuple[str, VenvRecord]]:
+        """Register or refresh venvs found on disk, in one transaction.
+
+        Each item is (record, name candidates). A path already registered is
+        updated but keeps the fields in `keep` (its name, project, last use);
+        a new path gets the first free candidate name. Returns ("new" |
+        "updated", stored record) for each item, in order.
+        """
+        results = []
+        with self.transaction() as db:
+            names = self._names(db)
+            for record, candidates in found:
+                row = db.execute(f"SELECT {', '.join(COLUMNS)} FROM venvs WHERE path = ?", (record.path,)).fetchone()
+                if row:
+                    old = VenvRecord(*row)
+                    for column in keep:
+                        setattr(record, column, getattr(old, column))
+                    record.created_at = record.created_at or old.created_at
+                    record.project = record.project or old.project
+                    self._update(db, record)
+                    results.append(("updated", record))
+                    continue
+                for name in candidates:
+                    if name not in names:
+                        record.name = name
+                        break
+                else:  # pragma: no cover - name_candidates never ends
+                    raise AlreadyExistsError(f"No free name for {record.path}.")
+                if record.name in names:
+                    raise AlreadyExistsError(f"The name {record.name!r} is already taken; choose another with --name.")
+                self._insert(db, record)
+                names.add(record.name)
+                results.append(("new", record))
+        return results
+
+    def _update(self, db: sqlite3.Connection, record: VenvRecord) -> None:
+        columns = [c for c in COLUMNS if c != "path"]
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        db.execute(
+            f"UPDATE venvs SET {assignments} WHERE path = ?",
+            [getattr(record, c) for c in columns] + [record.path],
+        )
+
+    def update(self, record: VenvRecord) -> None:
+        """Store every field of a record already registered (found by its path)."""
+        with self.transaction() as db:
+            self._update(db, record)
+
+    def update_many(self, records: Iterable[VenvRecord]) -> None:
+        with self.transaction() as db:
+            for record in records:
+                self._update(db, record)
+
+    def remove(self, name: str) -> bool:
+        with self.transaction() as db:
+            return db.execute("DELETE FROM venvs WHERE name = ?", (name,)).rowcount > 0
+
+    def touch(self, path: str | Path, when: str | None = None) -> bool:
+        """Record a use of the venv at `path`; False when it is not registered."""
+        with self.transaction() as db:
+            cursor = db.execute("UPDATE venvs SET last_used_at = ? WHERE path = ?", (when or now_iso(), str(path)))
+            return cursor.rowcount > 0
+
+
+def open_registry(path: Path | None = None) -> Registry:
+    """Open (and create or migrate) the registry; default $VENVY_HOME/registry.db."""
+    return Registry(path or paths.registry_db())

@@ -1,0 +1,276 @@
+"""What a venv is, read from the disk without running any interpreter.
+
+- A venv has `pyvenv.cfg` (venv, virtualenv, uv, poetry, pipenv); a conda env has `conda-meta/`.
+- Python version: pyvenv.cfg's `version` / `version_info`, or conda's python package record.
+- Kind: conda-meta -> conda; location (poetry's cache, pipenv's folder) -> poetry / pipenv;
+  the `uv` / `virtualenv` keys -> uv / virtualenv; otherwise venv.
+- Health: missing (path gone), broken (interpreter link dangles or `home` is gone), ok.
+- Packages: the number of *.dist-info / *.egg-info in site-packages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from venvy import paths
+from venvy.errors import NotAVenvError, NotFoundError
+from venvy.registry import VenvRecord, now_iso, to_iso
+from venvy.sizes import tree_size
+
+KINDS = ("venv", "virtualenv", "uv", "conda", "poetry", "pipenv")
+HEALTHS = ("ok", "broken", "missing")
+GENERIC_NAMES = {".venv", "venv", "env", ".env", "virtualenv", ".virtualenv", ".direnv"}
+CONFIG = "pyvenv.cfg"
+CONDA_META = "conda-meta"
+_VERSION_RE = re.compile(r"\d+(?:\.\d+){0,2}")
+_CONDA_PYTHON_RE = re.compile(r"python-(\d+\.\d+(?:\.\d+)?)-")
+_BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def absolute(path: str | Path) -> Path:
+    """A path as typed (~ allowed) -> absolute, symlinks resolved: the registry's key."""
+    return Path(os.path.realpath(Path(path).expanduser()))
+
+
+def is_venv(path: str | Path) -> bool:
+    """True when `path` is, right now, a real folder holding pyvenv.cfg or conda-meta/."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_dir():
+        return False
+    return (path / CONFIG).is_file() or (path / CONDA_META).is_dir()
+
+
+def read_config(path: Path) -> dict[str, str]:
+    """pyvenv.cfg as a dict of lower-case keys (empty when it is absent or unreadable)."""
+    config: dict[str, str] = {}
+    try:
+        text = (path / CONFIG).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return config
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            config[key.strip().lower()] = value.strip()
+    return config
+
+
+def version_from_config(config: dict[str, str]) -> str | None:
+    """'3.11.7' from `version = 3.11.7` or `version_info = 3.11.7.final.0`."""
+    for key in ("version", "version_info"):
+        match = _VERSION_RE.match(config.get(key, ""))
+        if match:
+            return match.group(0)
+    return None
+
+
+def conda_python_version(path: Path) -> str | None:
+    try:
+        names = os.listdir(path / CONDA_META)
+    except OSError:
+        return None
+    for name in sorted(names):
+        match = _CONDA_PYTHON_RE.match(name)
+        if match:
+            return match.group(1)
+    return None
+
+
+def interpreter(path: Path) -> Path:
+    if os.name == "nt":  # pragma: no cover - platform specific
+        return path / "Scripts" / "python.exe"
+    return path / "bin" / "python"
+
+
+def site_packages(path: Path) -> list[Path]:
+    """The site-packages folders of a venv (lib/pythonX.Y/site-packages, or Lib/site-packages)."""
+    found = []
+    lib = path / "lib"
+    try:
+        with os.scandir(lib) as entries:
+            for entry in entries:
+                if entry.name.startswith("python") and entry.is_dir(follow_symlinks=False):
+                    candidate = Path(entry.path) / "site-packages"
+                    if candidate.is_dir():
+                        found.append(candidate)
+    except OSError:
+        pass
+    windows = path / "Lib" / "site-packages"
+    if not found and windows.is_dir():  # pragma: no cover - platform specific
+        found.append(windows)
+    return found
+
+
+def count_packages(path: Path) -> int:
+    count = 0
+    for folder in site_packages(path):
+        try:
+            with os.scandir(folder) as entries:
+                count += sum(1 for e in entries if e.name.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+    return count
+
+
+def has_pip(path: Path) -> bool:
+    for folder in site_packages(path):
+        if (folder / "pip").is_dir():
+            return True
+    return False
+
+
+def _under(path: Path, folders: list[Path]) -> bool:
+    for folder in folders:
+        try:
+            path.relative_to(absolute(folder))
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def infer_kind(path: Path, config: dict[str, str], conda: bool) -> str:
+    if conda:
+        return "conda"
+    if _under(path, paths.poetry_venv_dirs()):
+        return "poetry"
+    if _under(path, paths.pipenv_venv_dirs()):
+        return "pipenv"
+    if "uv" in config:
+        return "uv"
+    if "virtualenv" in config:
+        return "virtualenv"
+    return "venv"
+
+
+def health(path: Path, config: dict[str, str] | None = None) -> str:
+    """ok, broken or missing: read from the disk, no interpreter run."""
+    if not os.path.lexists(path):
+        return "missing"
+    if not is_venv(path):
+        return "broken"
+    config = read_config(path) if config is None else config
+    home = config.get("home")
+    if home and not Path(home).exists():
+        return "broken"
+    python = interpreter(path)
+    if os.path.lexists(python):
+        return "ok" if python.exists() else "broken"
+    return "ok" if (path / CONDA_META).is_dir() else "broken"
+
+
+def created_time(path: Path) -> str | None:
+    """When the venv was made: pyvenv.cfg's (or conda-meta's) modification time."""
+    for marker in (path / CONFIG, path / CONDA_META / "history", path / CONDA_META):
+        try:
+            return to_iso(marker.stat().st_mtime)
+        except OSError:
+            continue
+    return None
+
+
+@dataclass
+class Probe:
+    """What the disk says about one venv."""
+
+    path: Path
+    kind: str
+    python: str | None
+    home: str | None
+    health: str
+    packages: int
+    created_at: str | None
+
+    def record(self, name: str = "", project: str | None = None, size: bool = True) -> VenvRecord:
+        """A registry record for this venv (size measured now unless size=False)."""
+        record = VenvRecord(
+            name=name,
+            path=str(self.path),
+            project=project,
+            python=self.python,
+            kind=self.kind,
+            health=self.health,
+            created_at=self.created_at,
+            packages=self.packages,
+        )
+        if size:
+            record.size_bytes = tree_size(self.path)
+            record.size_measured_at = now_iso()
+        return record
+
+
+def probe(path: str | Path) -> Probe:
+    """Read a venv from the disk; NotFoundError / NotAVenvError for anything else."""
+    typed = str(path)
+    path = absolute(path)
+    if not path.exists():
+        raise NotFoundError(f"{typed} does not exist.")
+    conda = (path / CONDA_META).is_dir()
+    if not path.is_dir() or not ((path / CONFIG).is_file() or conda):
+        raise NotAVenvError(f"{typed} is not a venv: it has neither pyvenv.cfg nor conda-meta/.")
+    config = read_config(path)
+    python = conda_python_version(path) if conda else version_from_config(config)
+    return Probe(
+        path=path,
+        kind=infer_kind(path, config, conda),
+        python=python,
+        home=config.get("home"),
+        health=health(path, config),
+        packages=count_packages(path),
+        created_at=created_time(path),
+    )
+
+
+def refresh(record: VenvRecord) -> VenvRecord:
+    """The record with size, health and packages measured again (a missing venv keeps its old size)."""
+    path = Path(record.path)
+    if not os.path.lexists(path):
+        record.health = "missing"
+        return record
+    try:
+        found = probe(path)
+    except (NotFoundError, NotAVenvError):
+        record.health = "broken"
+        return record
+    record.python = found.python or record.python
+    record.kind = found.kind
+    record.health = found.health
+    record.packages = found.packages
+    record.created_at = record.created_at or found.created_at
+    record.size_bytes = tree_size(path)
+    record.size_measured_at = now_iso()
+    return record
+
+
+# --------------------------------------------------------------------------
+# Names
+# --------------------------------------------------------------------------
+
+
+def clean_name(text: str) -> str:
+    """Any folder name -> a valid venv name ([A-Za-z0-9][A-Za-z0-9._-]*)."""
+    name = _BAD_NAME_CHARS.sub("-", text).lstrip("._-")[:100].rstrip("-")
+    return name or "venv"
+
+
+def name_candidates(venv_path: Path, project: Path | None = None) -> Iterator[str]:
+    """Readable, deterministic names for a venv: its folder name (or its project's
+    when the folder is a generic `.venv`/`venv`/`env`), then `parent-name`, then -2, -3, ...
+    """
+    project = project or venv_path.parent
+    if venv_path.name in GENERIC_NAMES:
+        base = clean_name(project.name or venv_path.name)
+        parent = project.parent.name
+    else:
+        base = clean_name(venv_path.name)
+        parent = project.name if project != venv_path.parent else venv_path.parent.name
+    yield base
+    if parent:
+        yield clean_name(f"{parent}-{base}")
+    n = 2
+    while True:
+        yield f"{base}-{n}"
+        n += 1
