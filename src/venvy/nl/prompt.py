@@ -17,21 +17,26 @@ SYSTEM = "Translate the request into one venvy command, or none."
 MAX_REQUEST_CHARS = 400
 
 
-def messages(request: str) -> list[dict]:
-    return [
-        {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": request},
-    ]
+def messages(request: str, few_shot=()) -> list[dict]:
+    """The chat messages; few_shot: (request, command-or-None) pairs shown as prior turns."""
+    out = [{"role": "system", "content": SYSTEM}]
+    for shot_request, shot_command in few_shot:
+        out.append({"role": "user", "content": shot_request})
+        out.append({"role": "assistant", "content": response(shot_command)})
+    out.append({"role": "user", "content": request})
+    return out
 
 
-def render(request: str, chat_template: str, bos_token: str = "", eos_token: str = "") -> str:
+def render(
+    request: str, chat_template: str, bos_token: str = "", eos_token: str = "", few_shot=()
+) -> str:
     """The prompt text up to where the model starts its answer."""
     import jinja2
 
     env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
     template = env.from_string(chat_template)
     return template.render(
-        messages=messages(request),
+        messages=messages(request, few_shot),
         add_generation_prompt=True,
         bos_token=bos_token,
         eos_token=eos_token,
