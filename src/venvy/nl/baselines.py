@@ -1,0 +1,396 @@
+"""The predictors the harness compares, all with one shape:
+
+    p = make("knn"); p.load(); p.predict("list my envs") -> {"command", "confidence", "error", ...}
+
+- finetuned            the shipped model (or --model DIR) with the grammar
+- finetuned-nogrammar  the same model decoding freely; unparseable output is an error
+- fewshot              the base SmolLM2-135M-Instruct, no fine-tune, with a fixed few-shot
+                       prompt drawn from the TRAIN split, and the same grammar
+- knn                  no network: TF-IDF nearest neighbour over the training requests; the
+                       neighbour's command is re-filled with values taken from the new request
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from venvy.nl import contract
+
+BASELINES = ("finetuned", "finetuned-nogrammar", "fewshot", "knn")
+DEFAULT_TRAIN = Path("data/train.jsonl")
+FEW_SHOT_SEED = 0
+FEW_SHOT_NONE = 2  # no-command examples in the few-shot prompt, besides one per command
+WARMUP_REQUEST = "list my venvs"
+
+
+def read_jsonl(path: Path) -> list[tuple[str, str | None]]:
+    """(request, command or None) pairs of a dataset split."""
+    pairs = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                record = json.loads(line)
+                pairs.append((record["input"], record["output"] or None))
+    return pairs
+
+
+def few_shot_examples(train: list[tuple[str, str | None]], seed: int = FEW_SHOT_SEED) -> list[tuple[str, str | None]]:
+    """A fixed small prompt set from the training split: one example per command plus a
+    few no-command ones, picked with a fixed seed, in a shuffled (fixed) order."""
+    rng = random.Random(seed)
+    by_name = defaultdict(list)
+    for request, command in train:
+        by_name[command.split()[1] if command else None].append((request, command or None))
+    picked = [rng.choice(sorted(by_name[name])) for name in contract.commands() if by_name.get(name)]
+    nones = sorted(by_name.get(None, []))
+    picked += rng.sample(nones, min(FEW_SHOT_NONE, len(nones)))
+    rng.shuffle(picked)
+    return picked
+
+
+# --------------------------------------------------------------------------
+# Model-backed predictors (VenvyNLAgent)
+# --------------------------------------------------------------------------
+
+
+def shipped_model_dir() -> Path:
+    return Path(__file__).parent / "model"
+
+
+def _model_files(model_dir: Path | None) -> dict:
+    """Sizes on disk of what a model directory loads: adapter (or full GGUF) + base."""
+    from venvy.nl.base_model import base_gguf_path
+
+    model_dir = Path(model_dir) if model_dir else shipped_model_dir()
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    model_file = (model_dir / manifest["file"]).resolve()
+    sizes = {"model_file": str(model_file)}
+    if manifest.get("kind") == "lora":
+        sizes["adapter"] = model_file.stat().st_size
+        base_name = (manifest.get("base") or {}).get("file")
+        base = base_gguf_path()
+        if base_name and (model_dir / base_name).is_file():
+            base = model_dir / base_name
+        sizes["base"] = base.stat().st_size
+    else:
+        sizes["adapter"] = 0
+        sizes["base"] = model_file.stat().st_size
+    sizes["total"] = sizes["adapter"] + sizes["base"]
+    return sizes
+
+
+def base_model_dir() -> Path:
+    """A model directory (manifest kind=full) that points at the base GGUF, so the agent
+    loads SmolLM2-135M-Instruct with no adapter through its ordinary path."""
+    from venvy.nl.base_model import base_gguf_path
+
+    base = base_gguf_path()
+    folder = Path(tempfile.mkdtemp(prefix="venvy-base-model-"))
+    (folder / base.name).symlink_to(base)
+    manifest = {"format_version": 1, "kind": "full", "file": base.name, "base": None, "prompt_version": 1}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return folder
+
+
+class AgentPredictor:
+    def __init__(self, name, model_dir=None, *, grammar=True, few_shot=(), n_threads=None, note=""):
+        self.name = name
+        self.model_dir = model_dir
+        self.grammar = grammar
+        self.few_shot = list(few_shot)
+        self.n_threads = n_threads
+        self.note = note
+        self.agent = None
+
+    def load(self) -> None:
+        """Build the agent and load its model (the agent loads lazily; a warm-up parse
+        forces it, so load_s is model load plus one short request)."""
+        from venvy.nl.agent import VenvyNLAgent
+
+        self.agent = VenvyNLAgent(
+            self.model_dir, grammar=self.grammar, few_shot=self.few_shot, n_threads=self.n_threads
+        )
+        if hasattr(self.agent, "load"):
+            self.agent.load()
+        else:
+            self.agent.parse(WARMUP_REQUEST)
+
+    def predict(self, request: str) -> dict:
+        return self.agent.parse(request)
+
+    def size_bytes(self) -> dict:
+        return _model_files(self.model_dir)
+
+    def describe(self) -> str:
+        where = self.model_dir or "shipped model"
+        grammar = "grammar" if self.grammar else "no grammar"
+        shots = f", {len(self.few_shot)} few-shot examples from train" if self.few_shot else ""
+        return f"{where}, {grammar}{shots}{self.note}"
+
+
+# --------------------------------------------------------------------------
+# Nearest neighbour
+# --------------------------------------------------------------------------
+
+TOKEN_RE = re.compile(r"[^\s,;\"'`()\[\]]+")
+VERSION_IN_TEXT = re.compile(r"\b(?:python|py)\s*-?\s*(\d+(?:\.\d+){0,2})\b|\b(\d\.\d{1,2}(?:\.\d+)?)\b", re.I)
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "couple": 2, "few": 3,
+}  # fmt: skip
+UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+DURATION_RE = re.compile(
+    r"\b(\d+|" + "|".join(NUMBER_WORDS) + r"|half an?|half)?(?:\s+of)?\s*-?\s*(day|week|fortnight|month|year)s?\b",
+    re.I,
+)
+LIST_STOP = {
+    "in", "into", "using", "on", "named", "called", "for", "at", "under", "with", "python", "py", "a", "an",
+    "the", "venv", "env", "environment", "virtualenv", "packages", "package", "and", "please", "to", "inside",
+    "from", "path", "folder", "dir", "directory", "requirements", "plus", "also", "then", "install", "libs",
+}  # fmt: skip
+LIST_LEAD = re.compile(r"\b(?:with|packages?|install(?:ing)?|including|plus|libs?|add(?:ing)?)\b", re.I)
+PACKAGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\[\]-]*(?:(?:==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*]+)?")
+NAME_LEAD = ("named", "called", "name", "as")
+
+
+def tokens(text: str) -> list[str]:
+    out = []
+    for tok in TOKEN_RE.findall(text):
+        if len(tok) > 1 and tok not in (".", "..") and tok[-1] in ".!?:":
+            tok = tok.rstrip(".!?:") or tok
+        out.append(tok)
+    return out
+
+
+def mask(text: str) -> str:
+    """Values replaced by their kind, so neighbours are found by shape, not by value."""
+    text = text.lower()
+    text = re.sub(r"\S*[/~]\S*|\S+\.(?:txt|in|cfg|toml)\b", " <path> ", text)
+    text = VERSION_IN_TEXT.sub(" <ver> ", text)
+    text = re.sub(r"\b\d+\b", " <num> ", text)
+    words = "|".join(w for w in NUMBER_WORDS if len(w) > 2)
+    return re.sub(rf"\b(?:{words})\b(?=\s+(?:day|week|month|year))", " <num> ", text)
+
+
+def features(text: str) -> Counter:
+    words = re.findall(r"<\w+>|[a-z0-9][a-z0-9._+-]*", mask(text))
+    feats = Counter(f"w:{w}" for w in words)
+    feats.update(f"b:{a} {b}" for a, b in zip(words, words[1:]))
+    for w in words:
+        padded = f" {w} "
+        for n in (3, 4, 5):
+            feats.update(f"c:{padded[i:i + n]}" for i in range(max(1, len(padded) - n + 1)))
+    return feats
+
+
+class TfIdfIndex:
+    """Sparse TF-IDF (sublinear tf, smoothed idf, L2-normalised) with an inverted index."""
+
+    def __init__(self, texts: list[str]):
+        docs = [features(t) for t in texts]
+        df = Counter(f for d in docs for f in d)
+        self.idf = {f: math.log((1 + len(docs)) / (1 + n)) + 1 for f, n in df.items()}
+        self.postings = defaultdict(list)
+        for i, d in enumerate(docs):
+            for f, w in self._vector(d).items():
+                self.postings[f].append((i, w))
+
+    def _vector(self, feats: Counter) -> dict:
+        vec = {f: (1 + math.log(c)) * self.idf[f] for f, c in feats.items() if f in self.idf}
+        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+        return {f: w / norm for f, w in vec.items()}
+
+    def nearest(self, text: str) -> tuple[int, float] | None:
+        scores = defaultdict(float)
+        for f, w in self._vector(features(text)).items():
+            for i, dw in self.postings[f]:
+                scores[i] += w * dw
+        if not scores:
+            return None
+        best = min(scores, key=lambda i: (-scores[i], i))
+        return best, min(1.0, scores[best])
+
+
+def _click_param(command: str, param_name: str):
+    from venvy.cli import main
+
+    return next(p for p in main.commands[command].params if p.name == param_name)
+
+
+def _convert(command: str, param_name: str, token: str):
+    """The token as a value of that parameter, or None when it is not one."""
+    import click
+
+    try:
+        return _click_param(command, param_name).type.convert(token, None, None)
+    except (click.BadParameter, ValueError, TypeError):
+        return None
+
+
+def duration_days(text: str) -> int | None:
+    match = DURATION_RE.search(text)
+    if not match:
+        return None
+    amount, unit = (match.group(1) or "a").lower(), match.group(2).lower()
+    if amount.startswith("half"):
+        return UNIT_DAYS[unit] // 2
+    count = int(amount) if amount.isdigit() else NUMBER_WORDS.get(amount, 1)
+    return count * UNIT_DAYS[unit]
+
+
+def _aligned(command, param_name, value, old_request, new_request):
+    """Find the value in the neighbour's request and take the token in the same spot
+    (after the same word, or before it) in the new request."""
+    old, new = tokens(old_request), tokens(new_request)
+    lowered = [t.lower() for t in new]
+    for i, tok in enumerate(old):
+        if _convert(command, param_name, tok) != value:
+            continue
+        if i > 0:
+            left = old[i - 1].lower()
+            for j in range(1, len(new)):
+                if lowered[j - 1] == left and lowered[j] != left:
+                    converted = _convert(command, param_name, new[j])
+                    if converted is not None:
+                        return converted
+        if i + 1 < len(old):
+            right = old[i + 1].lower()
+            for j in range(len(new) - 1):
+                if lowered[j + 1] == right:
+                    converted = _convert(command, param_name, new[j])
+                    if converted is not None:
+                        return converted
+    return None
+
+
+def _extract_list(request: str) -> str | None:
+    for lead in LIST_LEAD.finditer(request):
+        items = []
+        for tok in re.split(r"[\s,]+", request[lead.end():]):
+            tok = tok.strip(".!?:;\"'`")
+            if not tok or tok.lower() in ("and", "&", "+"):
+                continue
+            if tok.lower() in LIST_STOP or not PACKAGE_RE.fullmatch(tok) or re.fullmatch(r"\d+(\.\d+)*", tok):
+                break
+            items.append(tok)
+        if items:
+            return ",".join(items)
+    return None
+
+
+def _extract(command, param, value, old_request, new_request, rare_words):
+    """A value of the parameter's kind found in the new request, or None."""
+    if param.kind == "N" and param.flag == "--days":
+        days = duration_days(new_request)
+        if days is not None:
+            return days
+    if param.kind == "LIST":
+        return _extract_list(new_request)
+    aligned = _aligned(command, param.name, value, old_request, new_request)
+    if aligned is not None:
+        return aligned
+    new = tokens(new_request)
+    if param.kind == "VERSION":
+        match = VERSION_IN_TEXT.search(new_request)
+        return (match.group(1) or match.group(2)) if match else None
+    if param.kind == "N":
+        numbers = [t for t in new if t.isdigit()]
+        return int(numbers[0]) if numbers else None
+    if param.kind in ("DIR", "FILE", "PATH"):
+        paths = [t for t in new if "/" in t or t.startswith("~") or re.search(r"\.(txt|in|cfg|toml)$", t)]
+        if param.kind == "FILE":
+            paths.sort(key=lambda t: not re.search(r"\.(txt|in|cfg|toml)$", t))
+        return _convert(command, param.name, paths[0]) if paths else None
+    if param.kind == "NAME":
+        for j in range(1, len(new)):
+            if new[j - 1].lower() in NAME_LEAD and _convert(command, param.name, new[j]) is not None:
+                return new[j]
+        rare = [t for t in new if t.lower() in rare_words and _convert(command, param.name, t) is not None]
+        return rare[0] if rare else None
+    return None
+
+
+class KnnPredictor:
+    name = "knn"
+
+    def __init__(self, train_path: Path = DEFAULT_TRAIN):
+        self.train_path = Path(train_path)
+        self.train = []
+        self.index = None
+        self.common = set()
+
+    def load(self) -> None:
+        self.train = read_jsonl(self.train_path)
+        self.index = TfIdfIndex([request for request, _ in self.train])
+        df = Counter(w for request, _ in self.train for w in {t.lower() for t in tokens(request)})
+        self.common = {w for w, n in df.items() if n >= max(3, len(self.train) // 200)}
+
+    def refill(self, old_request: str, old_command: str, request: str) -> str:
+        """The neighbour's command with its values replaced by the new request's, where found."""
+        parsed = contract.parse(old_command)
+        spec = contract.commands()[parsed.command]
+        params = dict(parsed.params)
+        rare = {t.lower() for t in tokens(request)} - self.common
+        for param in ([spec.positional] if spec.positional else []) + list(spec.options):
+            value = params.get(param.name)
+            if param.is_flag or param.kind == "CHOICE":
+                continue
+            if value is None or value == param.default:
+                # a default is implicit in the neighbour's request; only a duration is filled in
+                days = duration_days(request) if param.flag == "--days" else None
+                if days is not None:
+                    params[param.name] = days
+                continue
+            new = _extract(parsed.command, param, value, old_request, request, rare)
+            if new is not None:
+                params[param.name] = new
+        filled = contract.Parsed(parsed.command, params).canonical()
+        try:
+            return contract.canonical(filled)
+        except contract.ContractError:
+            return contract.canonical(old_command)
+
+    def predict(self, request: str) -> dict:
+        hit = self.index.nearest(request)
+        if hit is None:
+            return {"command": None, "confidence": 0.0, "raw_score": 0.0, "answer": None, "error": None}
+        i, similarity = hit
+        old_request, old_command = self.train[i]
+        command = self.refill(old_request, old_command, request) if old_command else None
+        return {
+            "command": command,
+            "confidence": similarity,
+            "raw_score": similarity,
+            "answer": old_request,
+            "error": None,
+            "warnings": [],
+        }
+
+    def size_bytes(self) -> dict:
+        size = self.train_path.stat().st_size
+        return {"model_file": str(self.train_path), "adapter": 0, "base": size, "total": size}
+
+    def describe(self) -> str:
+        return f"TF-IDF nearest neighbour over {len(self.train)} training requests, values re-filled"
+
+
+def make(name: str, *, model_dir=None, train_path=DEFAULT_TRAIN, n_threads=None):
+    """A predictor by baseline name (see the module docstring)."""
+    if name == "knn":
+        return KnnPredictor(train_path)
+    if name == "finetuned":
+        return AgentPredictor(name, model_dir, grammar=True, n_threads=n_threads)
+    if name == "finetuned-nogrammar":
+        return AgentPredictor(name, model_dir, grammar=False, n_threads=n_threads)
+    if name == "fewshot":
+        shots = few_shot_examples(read_jsonl(Path(train_path)))
+        return AgentPredictor(
+            name, base_model_dir(), grammar=True, few_shot=shots, n_threads=n_threads, note=" (base model, no fine-tune)"
+        )
+    raise ValueError(f"unknown baseline {name!r}; choose from {', '.join(BASELINES)}")

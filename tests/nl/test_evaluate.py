@@ -1,0 +1,292 @@
+"""The evaluation harness: loaders, metrics on hand-made predictions, the CLI's JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from venvy.nl import evaluate as ev
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def row(request, *accepted):
+    return ev.Row(request, tuple(accepted))
+
+
+def pred(command, confidence=0.9, error=None):
+    return {"command": command, "confidence": confidence, "error": error, "latency_s": 0.01}
+
+
+# -- judging ----------------------------------------------------------------
+
+
+def test_list_order_is_semantic_but_not_exact():
+    j = ev.judge(row("r", "venvy create --name api --packages fastapi,uvicorn"), pred("venvy create --packages uvicorn,fastapi --name api"))
+    assert j["semantic"] and not j["exact"]
+    assert j["predicted"] == "venvy create --name api --packages uvicorn,fastapi"
+
+
+def test_defaults_and_option_order_are_exact_after_canonicalisation():
+    j = ev.judge(row("r", "venvy cleanup --dry-run"), pred("venvy cleanup --dry-run --days 90"))
+    assert j["semantic"] and j["exact"]
+    j = ev.judge(row("r", "venvy ls --sort size --format json"), pred("venvy ls --format json --sort size"))
+    assert j["semantic"] and j["exact"]
+
+
+def test_wrong_value_is_wrong_and_named_in_the_confusion():
+    j = ev.judge(row("r", "venvy create --name api --python 3.11"), pred("venvy create --name api --python 3.12"))
+    assert not j["semantic"] and not j["exact"]
+    assert j["confusion"] == "create -> create (wrong --python)"
+    j = ev.judge(row("r", "venvy rm old --keep-files"), pred("venvy rm old"))
+    assert j["confusion"] == "rm -> rm (wrong --keep-files)"
+
+
+def test_other_command_confusion():
+    j = ev.judge(row("r", "venvy stats"), pred("venvy ls"))
+    assert j["confusion"] == "stats -> ls"
+    j = ev.judge(row("r", "venvy stats"), pred(None))
+    assert j["confusion"] == "stats -> none" and j["predicted_name"] == "none"
+
+
+def test_no_command_rows():
+    assert ev.judge(row("git push"), pred(None))["semantic"]
+    assert ev.judge(row("git push"), pred(None))["exact"]
+    wrong = ev.judge(row("git push"), pred("venvy ls"))
+    assert not wrong["semantic"] and not wrong["exact"] and wrong["confusion"] == "none -> ls"
+
+
+def test_invalid_output_is_wrong_even_on_no_command_rows():
+    invalid = pred(None, confidence=0.0, error="output is not a venvy command")
+    j = ev.judge(row("git push"), invalid)
+    assert not j["semantic"] and j["predicted_name"] == "invalid"
+    j = ev.judge(row("r", "venvy ls"), pred("venvy ls --frobnicate"))
+    assert not j["semantic"] and j["predicted_name"] == "invalid" and j["error"]
+
+
+def test_any_accepted_command_counts():
+    r = row("list my envs", "venvy ls", "venvy ls --format simple")
+    assert ev.judge(r, pred("venvy ls --format simple"))["exact"]
+    assert not ev.judge(r, pred("venvy ls --format json"))["semantic"]
+
+
+# -- aggregates ---------------------------------------------------------------
+
+
+def judged_sample():
+    cases = [
+        (row("a", "venvy ls"), pred("venvy ls", 0.95)),
+        (row("b", "venvy create --name x --packages a,b"), pred("venvy create --name x --packages b,a", 0.85)),
+        (row("c", "venvy stats"), pred("venvy ls", 0.55)),
+        (row("d"), pred(None, 0.65)),
+        (row("e"), pred("venvy current", 0.92)),
+        (row("f", "venvy current"), pred(None, 0.3)),
+    ]
+    return [ev.judge(r, p) for r, p in cases]
+
+
+def test_score_counts():
+    s = ev.score(judged_sample())
+    assert s["n"] == 6 and s["n_no_command"] == 2
+    assert s["semantic_accuracy"] == pytest.approx(3 / 6)
+    assert s["exact_accuracy"] == pytest.approx(2 / 6)
+    assert s["abstain_accuracy"] == pytest.approx(1 / 2)
+    assert s["false_abstain_rate"] == pytest.approx(1 / 4)
+    assert s["per_command"]["create"] == {"n": 1, "semantic": 1.0, "exact": 0.0}
+    assert s["per_command"]["none"]["semantic"] == 0.5
+    assert dict(s["confusions"]) == {"stats -> ls": 1, "none -> current": 1, "current -> none": 1}
+
+
+def test_threshold_table():
+    table = {t["threshold"]: t for t in ev.threshold_table(judged_sample())}
+    assert table[0.0]["coverage"] == 1.0 and table[0.0]["precision"] == pytest.approx(0.5)
+    # >= 0.9 keeps 0.95 (right) and 0.92 (wrong)
+    assert table[0.9]["kept"] == 2 and table[0.9]["precision"] == pytest.approx(0.5)
+    assert table[0.8]["kept"] == 3 and table[0.8]["precision"] == pytest.approx(2 / 3)
+    assert table[0.95]["kept"] == 1 and table[0.95]["precision"] == 1.0
+    assert [t["threshold"] for t in ev.threshold_table([])] == list(ev.THRESHOLDS)
+    assert ev.threshold_table([])[0]["precision"] is None
+
+
+def test_reliability_bins_and_ece():
+    rel = ev.reliability(judged_sample())
+    assert sum(b["n"] for b in rel["bins"]) == 6
+    nine = rel["bins"][9]  # 0.95 (right), 0.92 (wrong)
+    assert nine["n"] == 2 and nine["accuracy"] == 0.5 and nine["confidence"] == pytest.approx(0.935)
+    assert 0 < rel["ece"] < 1
+    perfect = [ev.judge(row("a", "venvy ls"), pred("venvy ls", 1.0))]
+    assert ev.reliability(perfect)["ece"] == pytest.approx(0.0)
+
+
+def test_percentile_and_latency():
+    assert ev.percentile([1, 2, 3, 4], 50) == pytest.approx(2.5)
+    assert ev.percentile([5], 95) == 5
+    assert ev.percentile([], 50) is None
+    stats = ev.latency_stats([0.1] * 19 + [1.0])
+    assert stats["latency_p50_s"] == pytest.approx(0.1) and stats["latency_p95_s"] == pytest.approx(0.145)
+
+
+def test_select_spreads_rows():
+    assert ev.select(list(range(10)), 5) == [0, 2, 4, 6, 8]
+    assert ev.select(list(range(3)), 10) == [0, 1, 2]
+    assert ev.select(list(range(3)), None) == [0, 1, 2]
+
+
+# -- loading ------------------------------------------------------------------
+
+
+def test_load_jsonl(tmp_path):
+    path = tmp_path / "t.jsonl"
+    lines = [
+        {"instruction": "x", "input": "make env api", "output": "venvy create --name api --python 3.11", "split": "test"},
+        {"instruction": "x", "input": "git push", "output": "", "split": "test"},
+        {"instruction": "x", "input": "old envs", "output": "venvy cleanup --days 90", "split": "test"},
+    ]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    rows = ev.load_rows(path)
+    assert rows == [
+        row("make env api", "venvy create --name api --python 3.11"),
+        row("git push"),
+        row("old envs", "venvy cleanup"),
+    ]
+    assert [r.expected_name for r in rows] == ["create", "none", "cleanup"]
+
+
+def test_load_tsv(tmp_path):
+    path = tmp_path / "h.tsv"
+    path.write_text(
+        "# comment\n"
+        "list my envs\tvenvy ls | venvy ls --format simple\n"
+        "\n"
+        "git push\t\n"
+        "make it\tvenvy create --packages a,b -n x\n"
+    )
+    assert ev.load_rows(path) == [
+        row("list my envs", "venvy ls", "venvy ls --format simple"),
+        row("git push"),
+        row("make it", "venvy create --name x --packages a,b"),
+    ]
+
+
+def test_load_errors(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("list\tvenvy frobnicate\n")
+    with pytest.raises(ev.DataError, match="not a contract command"):
+        ev.load_rows(bad)
+    with pytest.raises(ev.DataError, match="no such file"):
+        ev.load_rows(tmp_path / "missing.jsonl")
+    broken = tmp_path / "b.jsonl"
+    broken.write_text('{"input": "x"}\n')
+    with pytest.raises(ev.DataError, match="input/output"):
+        ev.load_rows(broken)
+
+
+# -- the harness and its CLI --------------------------------------------------
+
+
+class FakeAgentLike:
+    """Answers from a table; stands in for a predictor to test the harness alone."""
+
+    name = "fake"
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.loaded = False
+
+    def load(self):
+        self.loaded = True
+
+    def predict(self, request):
+        if request == "boom":
+            raise RuntimeError("model crashed")
+        return {"command": self.answers.get(request), "confidence": 0.8, "error": None}
+
+    def size_bytes(self):
+        return {"total": 0}
+
+    def describe(self):
+        return "table lookup"
+
+
+def test_evaluate_harness_with_a_fake_predictor():
+    rows = [row("list", "venvy ls"), row("boom", "venvy stats"), row("git push")]
+    fake = FakeAgentLike({"list": "venvy ls"})
+    result = ev.evaluate(fake, rows, progress=False)
+    assert fake.loaded
+    assert result["semantic_accuracy"] == pytest.approx(2 / 3)
+    assert result["invalid_rate"] == pytest.approx(1 / 3)  # the crash is an error, counted wrong
+    assert "RuntimeError" in result["rows"][1]["error"]
+    assert result["latency_p50_s"] >= 0 and result["load_s"] >= 0 and result["peak_rss_bytes"] > 0
+
+
+def write_split(path, pairs):
+    path.write_text("\n".join(json.dumps({"instruction": "", "input": i, "output": o, "split": "x"}) for i, o in pairs) + "\n")
+
+
+TRAIN = [
+    ("create a python 3.11 venv named backend", "venvy create --name backend --python 3.11"),
+    ("list all my venvs sorted by size", "venvy ls --sort size"),
+    ("show statistics about my environments", "venvy stats"),
+    ("delete the venv called legacy", "venvy rm legacy"),
+    ("preview removing envs unused for two weeks", "venvy cleanup --days 14 --dry-run"),
+    ("what is the weather today", ""),
+]
+
+
+def run_cli(*args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run(
+        [sys.executable, "-m", "venvy.nl.evaluate", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_cli_json_keys_with_the_knn_baseline(tmp_path):
+    train, test = tmp_path / "train.jsonl", tmp_path / "test.jsonl"
+    write_split(train, TRAIN)
+    write_split(test, [("create a python 3.12 venv named api", "venvy create --name api --python 3.12"), ("tell me a joke", "")])
+    done = run_cli("--data", str(test), "--baseline", "knn", "--train", str(train), "--json", "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    for key in ("semantic_accuracy", "exact_accuracy", "abstain_accuracy", "latency_p50_s", "latency_p95_s",
+                "false_abstain_rate", "per_command", "confusions", "thresholds", "reliability", "load_s",
+                "peak_rss_bytes", "size_bytes"):
+        assert key in result
+    assert "rows" not in result
+    saved = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert saved["semantic_accuracy"] == result["semantic_accuracy"]
+    assert len(saved["rows"]) == 2
+    assert (tmp_path / "o" / "reliability.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_text_output_and_errors(tmp_path):
+    train, test = tmp_path / "train.jsonl", tmp_path / "t.tsv"
+    write_split(train, TRAIN)
+    test.write_text("show me statistics about my environments\tvenvy stats\n")
+    done = run_cli("--data", str(test), "--baseline", "knn", "--train", str(train), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert "semantic accuracy  100.0%" in done.stdout
+    missing = run_cli("--data", str(tmp_path / "nope.tsv"), "--baseline", "knn", "--train", str(train))
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+    assert run_cli("--baseline", "knn").returncode != 0
+
+
+@pytest.mark.model
+def test_end_to_end_with_the_real_agent():
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    from venvy.nl import baselines
+
+    if not (baselines.shipped_model_dir() / "manifest.json").is_file():
+        pytest.skip("the shipped model (src/venvy/nl/model/manifest.json) is not there yet")
+    rows = [row("create a python 3.11 venv named backend", "venvy create --name backend --python 3.11"),
+            row("list my venvs sorted by size", "venvy ls --sort size"),
+            row("git push origin main")]
+    result = ev.evaluate(baselines.make("finetuned"), rows, progress=False)
+    assert result["n"] == 3
+    assert all(j["predicted_name"] != "invalid" for j in result["rows"])
+    assert result["latency_p50_s"] > 0 and result["size_bytes"]["total"] > result["size_bytes"]["adapter"] > 0
+    assert result["semantic_accuracy"] >= 2 / 3
