@@ -117,7 +117,12 @@ def create(name, python, path, packages, requirements):
     venvy create --name api --python 3.11
     venvy create --path ~/work/x/.venv --packages requests,rich
     """
-    raise NotImplementedError
+    from venvy import render
+    from venvy.ops.create import create as create_venv
+
+    with render.status("Creating the venv ...") as progress:
+        record = create_venv(name, python, path, packages, requirements, progress=progress)
+    render.created(record)
 
 
 @main.command("ls")
@@ -139,7 +144,10 @@ def create(name, python, path, packages, requirements):
 @click.option("--python", "python", type=T.VERSION, help="Only venvs whose Python starts with this (3.11 matches 3.11.4).")
 def ls_cmd(sort, fmt, python):
     """List registered venvs (instant: reads the registry, not the disk)."""
-    raise NotImplementedError
+    from venvy import render
+    from venvy.ops.query import list_venvs
+
+    render.venvs(list_venvs(sort, python), fmt)
 
 
 @main.command()
@@ -147,7 +155,10 @@ def ls_cmd(sort, fmt, python):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def info(name, fmt):
     """Everything venvy knows about one venv."""
-    raise NotImplementedError
+    from venvy import render
+    from venvy.ops.query import info as venv_info
+
+    render.venv_detail(venv_info(name), fmt)
 
 
 @main.command()
@@ -159,7 +170,10 @@ def register(path, name, project):
 
     PATH defaults to the first of .venv, venv, env in the current folder.
     """
-    raise NotImplementedError
+    from venvy import render
+    from venvy.ops.register import register as register_venv
+
+    render.registered(*register_venv(path, name, project))
 
 
 @main.command()
@@ -168,20 +182,31 @@ def register(path, name, project):
 @click.option("--depth", type=T.N, default=3, show_default=True, help="How many folders deep to look.")
 def scan(path, home, depth):
     """Find venvs on disk and register them."""
-    raise NotImplementedError
+    from venvy import render
+    from venvy.ops.scan import scan as scan_venvs
+
+    with render.scan_progress() as on_progress:
+        result = scan_venvs(path, home, depth, on_progress=on_progress)
+    render.scan_summary(result)
 
 
 @main.command()
 def current():
     """Show the active venv ($VIRTUAL_ENV or $CONDA_PREFIX)."""
-    raise NotImplementedError
+    from venvy import render
+    from venvy.ops.query import current as active_venv
+
+    render.current(active_venv())
 
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def stats(fmt):
     """Totals: count, disk used, packages, unused for 30+/90+ days, broken."""
-    raise NotImplementedError
+    from venvy import render
+    from venvy.ops.query import stats as totals
+
+    render.stats(totals(), fmt)
 
 
 @main.command()
@@ -190,7 +215,20 @@ def stats(fmt):
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 def cleanup(days, dry_run, yes):
     """Remove venvs that have not been used for a while (asks first)."""
-    raise NotImplementedError
+    from venvy import render
+    from venvy.ops import remove
+
+    steps = remove.plan_cleanup(days)
+    if not steps:
+        click.echo(f"Nothing to clean up: every venv was used in the last {days} days.")
+        return
+    render.removal_plan(steps, f"Unused for {days}+ days")
+    todo = [s for s in steps if s.action != remove.SKIP]
+    if dry_run or not todo:
+        click.echo("Dry run: nothing was changed." if dry_run else "Nothing venvy may remove.")
+        return
+    _confirm(f"Remove {len(todo)} venv(s)?", yes)
+    _finish(remove.execute(todo))
 
 
 @main.command()
@@ -199,7 +237,14 @@ def cleanup(days, dry_run, yes):
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 def rm(name, keep_files, yes):
     """Delete one venv from disk and from the registry."""
-    raise NotImplementedError
+    from venvy import render
+    from venvy.ops import remove
+
+    step = remove.plan_rm(name, keep_files)
+    render.removal_plan([step], f"venvy rm {name}")
+    question = f"Delete {step.record.path}?" if step.action == remove.DELETE else f"Forget {name}?"
+    _confirm(question, yes)
+    _finish(remove.execute([step]))
 
 
 @main.command("shell-hook")
@@ -211,4 +256,35 @@ def shell_hook(shell):
     Add once to your rc file:
       eval "$(venvy shell-hook)"
     """
-    raise NotImplementedError
+    from venvy.shell_hook import code
+
+    click.echo(code(shell), nl=False)
+
+
+@main.command("_record-use", hidden=True)
+@click.argument("path")
+def record_use(path):
+    """Called by the shell hook in the background when $VIRTUAL_ENV changes."""
+    from venvy.ops.register import record_use as note_use
+
+    try:
+        note_use(path)
+    except VenvyError:  # the hook runs in the background: stay silent
+        sys.exit(1)
+
+
+def _confirm(question: str, yes: bool) -> None:
+    """Ask on stderr, No by default; stop (exit 1) unless the answer is yes."""
+    if yes:
+        return
+    if not click.confirm(question, default=False, err=True):
+        click.echo("Nothing was changed.", err=True)
+        sys.exit(1)
+
+
+def _finish(outcome) -> None:
+    from venvy import render
+
+    render.removal_outcome(outcome)
+    if outcome.failed:
+        sys.exit(1)

@@ -275,14 +275,14 @@ class Registry:
                     self._update(db, record)
                     results.append(("updated", record))
                     continue
+                tried = []
                 for name in candidates:
+                    tried.append(name)
                     if name not in names:
                         record.name = name
                         break
-                else:  # pragma: no cover - name_candidates never ends
-                    raise AlreadyExistsError(f"No free name for {record.path}.")
-                if record.name in names:
-                    raise AlreadyExistsError(f"The name {record.name!r} is already taken; choose another with --name.")
+                else:
+                    raise AlreadyExistsError(f"The name {tried[0]!r} is already taken; choose another with --name.")
                 self._insert(db, record)
                 names.add(record.name)
                 results.append(("new", record))
@@ -305,6 +305,12 @@ class Registry:
         with self.transaction() as db:
             for record in records:
                 self._update(db, record)
+
+    def rename(self, old: str, new: str) -> None:
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM venvs WHERE name = ?", (new,)).fetchone():
+                raise AlreadyExistsError(f"The name {new!r} is already taken; choose another with --name.")
+            db.execute("UPDATE venvs SET name = ? WHERE name = ?", (new, old))
 
     def remove(self, name: str) -> bool:
         with self.transaction() as db:

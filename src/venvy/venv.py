@@ -224,6 +224,20 @@ def probe(path: str | Path) -> Probe:
     )
 
 
+def project_of(found: Probe) -> str | None:
+    """The project a venv belongs to: pipenv's / virtualenvwrapper's `.project` file,
+    none for conda and poetry envs (they live in a shared folder), else the parent folder."""
+    try:
+        text = (found.path / ".project").read_text(encoding="utf-8").strip()
+        if text:
+            return text
+    except OSError:
+        pass
+    if found.kind in ("conda", "poetry", "pipenv"):
+        return None
+    return str(found.path.parent)
+
+
 def refresh(record: VenvRecord) -> VenvRecord:
     """The record with size, health and packages measured again (a missing venv keeps its old size)."""
     path = Path(record.path)
@@ -262,14 +276,12 @@ def name_candidates(venv_path: Path, project: Path | None = None) -> Iterator[st
     """
     project = project or venv_path.parent
     if venv_path.name in GENERIC_NAMES:
-        base = clean_name(project.name or venv_path.name)
-        parent = project.parent.name
+        base, prefix = clean_name(project.name or venv_path.name), project.parent.name
     else:
-        base = clean_name(venv_path.name)
-        parent = project.name if project != venv_path.parent else venv_path.parent.name
+        base, prefix = clean_name(venv_path.name), venv_path.parent.name
     yield base
-    if parent:
-        yield clean_name(f"{parent}-{base}")
+    if prefix:
+        yield clean_name(f"{prefix}-{base}")
     n = 2
     while True:
         yield f"{base}-{n}"

@@ -1,0 +1,132 @@
+"""ls, info, current and stats: read the registry (info and stats also look at the disk)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from venvy import venv
+from venvy.interpreter import matches, version_parts
+from venvy.registry import VenvRecord, from_iso, open_registry
+
+SORTS = ("name", "recent", "size", "created", "python")
+# attribute, newest/biggest first?
+_SORT_KEYS = {
+    "recent": ("last_used_at", True),
+    "size": ("size_bytes", True),
+    "created": ("created_at", True),
+    "python": ("python", False),
+}
+
+
+def sort_records(records: list[VenvRecord], sort: str = "name") -> list[VenvRecord]:
+    """name: A-Z; recent, size, created: newest / biggest first; python: oldest version first.
+    Unknown values go last; ties keep name order."""
+    records = sorted(records, key=lambda r: (r.name.lower(), r.name))
+    if sort == "name":
+        return records
+    attr, reverse = _SORT_KEYS[sort]
+    known = [r for r in records if getattr(r, attr) is not None]
+    unknown = [r for r in records if getattr(r, attr) is None]
+    key = (lambda r: version_parts(r.python)) if attr == "python" else (lambda r: getattr(r, attr))
+    return sorted(known, key=key, reverse=reverse) + unknown
+
+
+def list_venvs(sort: str = "name", python: str | None = None) -> list[VenvRecord]:
+    """The registered venvs, from the registry only (the disk is not touched)."""
+    with open_registry() as reg:
+        records = reg.all()
+    if python:
+        records = [r for r in records if matches(r.python, python)]
+    return sort_records(records, sort)
+
+
+def info(name: str) -> VenvRecord:
+    """One venv, with its size, health and package count measured again and stored."""
+    with open_registry() as reg:
+        record = venv.refresh(reg.require(name))
+        reg.update(record)
+    return record
+
+
+# --------------------------------------------------------------------------
+# current
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Active:
+    path: str
+    variable: str  # VIRTUAL_ENV or CONDA_PREFIX
+    record: VenvRecord | None
+
+
+def active_path() -> tuple[str, str] | None:
+    """(path, variable) of the active venv, from $VIRTUAL_ENV then $CONDA_PREFIX."""
+    for variable in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        value = os.environ.get(variable)
+        if value:
+            return value, variable
+    return None
+
+
+def current() -> Active | None:
+    found = active_path()
+    if found is None:
+        return None
+    path, variable = found
+    with open_registry() as reg:
+        record = reg.get_by_path(str(venv.absolute(path)))
+    return Active(path=path, variable=variable, record=record)
+
+
+# --------------------------------------------------------------------------
+# stats
+# --------------------------------------------------------------------------
+
+
+def last_activity(record: VenvRecord) -> datetime | None:
+    """When a venv was last used, or created if never used (registered as a last resort)."""
+    return from_iso(record.last_used_at or record.created_at or record.registered_at)
+
+
+def unused_for(record: VenvRecord, days: int, now: datetime | None = None) -> bool:
+    """True when the venv has not been used for `days` days or more."""
+    when = last_activity(record)
+    now = now or datetime.now(timezone.utc)
+    return when is not None and now - when >= timedelta(days=days)
+
+
+def stats() -> dict:
+    """Totals over the registry, with each venv's health checked again (sizes as last measured)."""
+    with open_registry() as reg:
+        records = reg.all()
+        changed = []
+        for record in records:
+            health = venv.health(Path(record.path))
+            if health != record.health:
+                record.health = health
+                changed.append(record)
+        if changed:
+            reg.update_many(changed)
+    now = datetime.now(timezone.utc)
+    by_kind: dict[str, int] = {}
+    by_python: dict[str, int] = {}
+    for r in records:
+        by_kind[r.kind] = by_kind.get(r.kind, 0) + 1
+        minor = ".".join(str(p) for p in version_parts(r.python or "")[:2]) or "unknown"
+        by_python[minor] = by_python.get(minor, 0) + 1
+    return {
+        "count": len(records),
+        "size_bytes": sum(r.size_bytes or 0 for r in records),
+        "packages": sum(r.packages or 0 for r in records),
+        "unused_30_days": sum(unused_for(r, 30, now) for r in records),
+        "unused_90_days": sum(unused_for(r, 90, now) for r in records),
+        "ok": sum(r.health == "ok" for r in records),
+        "broken": sum(r.health == "broken" for r in records),
+        "missing": sum(r.health == "missing" for r in records),
+        "by_kind": dict(sorted(by_kind.items())),
+        "by_python": dict(sorted(by_python.items(), key=lambda kv: version_parts(kv[0]) or (999,))),
+    }

@@ -1,0 +1,286 @@
+"""Rendering: rich tables for people, JSON for scripts, one path per line for shells.
+
+Results go to stdout, diagnostics and progress to stderr. rich is imported only
+by the functions that draw with it, so `venvy ls --format json` never loads it.
+NO_COLOR is honoured (rich reads it). JSON keys are stable and documented in
+docs/cli.md; every JSON document carries "schema_version".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from venvy.registry import COLUMNS, VenvRecord, from_iso
+
+if TYPE_CHECKING:  # pragma: no cover
+    from venvy.ops.query import Active
+    from venvy.ops.remove import Outcome, Step
+    from venvy.ops.scan import ScanResult
+
+SCHEMA_VERSION = 1
+HEALTH_STYLE = {"ok": "green", "broken": "red", "missing": "yellow"}
+
+
+# --------------------------------------------------------------------------
+# Plain helpers
+# --------------------------------------------------------------------------
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return "-"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # pragma: no cover - loop always returns
+
+
+def ago(iso: str | None, now: datetime | None = None) -> str:
+    when = from_iso(iso)
+    if when is None:
+        return "never"
+    seconds = ((now or datetime.now(timezone.utc)) - when).total_seconds()
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count > 1 else ''} ago"
+    return "just now"  # pragma: no cover - the loop covers every case >= 60 s
+
+
+def short_path(path: str | None) -> str:
+    if not path:
+        return "-"
+    home = os.path.expanduser("~")
+    if home not in ("", "/") and (path == home or path.startswith(home + os.sep)):
+        return "~" + path[len(home) :]
+    return path
+
+
+def record_dict(record: VenvRecord) -> dict:
+    return {column: getattr(record, column) for column in COLUMNS}
+
+
+def write_json(document: dict) -> None:
+    sys.stdout.write(json.dumps({"schema_version": SCHEMA_VERSION, **document}, indent=2) + "\n")
+
+
+def err(message: str) -> None:
+    """One diagnostic line on stderr."""
+    sys.stderr.write(message + "\n")
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _table(*columns: str, title: str | None = None):
+    from rich.table import Table
+
+    table = Table(title=title, box=None, header_style="bold", pad_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold" if column == "Path" else "ellipsis")
+    return table
+
+
+# --------------------------------------------------------------------------
+# ls
+# --------------------------------------------------------------------------
+
+
+def venvs(records: list[VenvRecord], fmt: str) -> None:
+    if fmt == "json":
+        write_json({"venvs": [record_dict(r) for r in records]})
+        return
+    if fmt == "simple":
+        sys.stdout.write("".join(r.path + "\n" for r in records))
+        return
+    if not records:
+        err("No venvs registered. Find the ones you have with `venvy scan --home`, or make one with `venvy create`.")
+        return
+    table = _table("Name", "Python", "Kind", "Size", "Pkgs", "Last used", "Health", "Path")
+    now = datetime.now(timezone.utc)
+    for r in records:
+        health = f"[{HEALTH_STYLE.get(r.health, 'white')}]{r.health}[/]"
+        table.add_row(
+            r.name,
+            r.python or "?",
+            r.kind,
+            human_size(r.size_bytes),
+            "-" if r.packages is None else str(r.packages),
+            ago(r.last_used_at, now),
+            health,
+            short_path(r.path),
+        )
+    _console().print(table)
+
+
+# --------------------------------------------------------------------------
+# info, register, create
+# --------------------------------------------------------------------------
+
+FIELD_LABELS = {
+    "name": "Name",
+    "path": "Path",
+    "project": "Project",
+    "python": "Python",
+    "kind": "Kind",
+    "health": "Health",
+    "created_at": "Created",
+    "last_used_at": "Last used",
+    "registered_at": "Registered",
+    "size_bytes": "Size",
+    "size_measured_at": "Size measured",
+    "packages": "Packages",
+}
+
+
+def venv_detail(record: VenvRecord, fmt: str = "table") -> None:
+    if fmt == "json":
+        write_json({"venv": record_dict(record)})
+        return
+    table = _table("Field", "Value")
+    for column in COLUMNS:
+        value = getattr(record, column)
+        if column == "size_bytes":
+            text = "-" if value is None else f"{human_size(value)} ({value} bytes)"
+        elif column.endswith("_at"):
+            text = "never" if value is None else f"{value} ({ago(value)})"
+        elif column == "health":
+            text = f"[{HEALTH_STYLE.get(value, 'white')}]{value}[/]"
+        else:
+            text = "-" if value is None else str(value)
+        table.add_row(FIELD_LABELS[column], text)
+    _console().print(table)
+
+
+def registered(status: str, record: VenvRecord) -> None:
+    verb = "Registered" if status == "new" else "Updated"
+    print(f"{verb} {record.name}: {record.path} (Python {record.python or '?'}, {record.kind}, {human_size(record.size_bytes)})")
+
+
+def created(record: VenvRecord) -> None:
+    print(f"Created {record.name}: {record.path} (Python {record.python or '?'}, {human_size(record.size_bytes)})")
+    activate = os.path.join(record.path, "Scripts", "activate") if os.name == "nt" else os.path.join(record.path, "bin", "activate")
+    err(f"Activate it with: source {short_path(activate)}")
+
+
+@contextmanager
+def status(message: str) -> Iterator[Callable[[str], None]]:
+    """A transient spinner on stderr; yields a function that changes its text."""
+    if not sys.stderr.isatty():
+        yield lambda _text: None
+        return
+    with _console(stderr=True).status(message) as spinner:
+        yield lambda text: spinner.update(text)
+
+
+# --------------------------------------------------------------------------
+# scan
+# --------------------------------------------------------------------------
+
+
+@contextmanager
+def scan_progress(delay: float = 0.3) -> Iterator[Callable[[int, int], None]]:
+    """Yields an on_progress(folders, found) callback; a transient line on stderr appears only
+    when stderr is a terminal and the scan has run for `delay` seconds (rich loaded only then)."""
+    start = time.monotonic()
+    state: dict = {}
+
+    def on_progress(folders: int, found: int) -> None:
+        if not sys.stderr.isatty() or time.monotonic() - start < delay:
+            return
+        if "status" not in state:
+            state["status"] = _console(stderr=True).status("")
+            state["status"].start()
+        state["status"].update(f"Scanning: {folders:,} folders, {found} venvs found")
+
+    try:
+        yield on_progress
+    finally:
+        if "status" in state:
+            state["status"].stop()
+
+
+def scan_summary(result: "ScanResult") -> None:
+    for record in result.new:
+        print(f"new      {record.name:<24} {short_path(record.path)}")
+    print(
+        f"Scanned {result.folders:,} folders under {', '.join(short_path(r) for r in result.roots)}: "
+        f"{result.found} found, {len(result.new)} new, {len(result.updated)} updated."
+    )
+
+
+# --------------------------------------------------------------------------
+# current, stats
+# --------------------------------------------------------------------------
+
+
+def current(active: "Active | None") -> None:
+    if active is None:
+        print("No active venv ($VIRTUAL_ENV and $CONDA_PREFIX are not set).")
+        return
+    if active.record is None:
+        print(f"{active.path} (from ${active.variable}; not registered: `venvy register {active.path}` adds it)")
+    else:
+        print(f"{active.record.name}  {active.path}")
+
+
+def stats(totals: dict, fmt: str) -> None:
+    if fmt == "json":
+        write_json(totals)
+        return
+    table = _table("", "")
+    table.show_header = False
+    table.add_row("Venvs", str(totals["count"]))
+    table.add_row("Disk used", human_size(totals["size_bytes"]))
+    table.add_row("Packages", str(totals["packages"]))
+    table.add_row("Unused 30+ days", str(totals["unused_30_days"]))
+    table.add_row("Unused 90+ days", str(totals["unused_90_days"]))
+    table.add_row("Broken", f"[red]{totals['broken']}[/]" if totals["broken"] else "0")
+    table.add_row("Missing", f"[yellow]{totals['missing']}[/]" if totals["missing"] else "0")
+    table.add_row("By kind", ", ".join(f"{k} {v}" for k, v in totals["by_kind"].items()) or "-")
+    table.add_row("By Python", ", ".join(f"{k} {v}" for k, v in totals["by_python"].items()) or "-")
+    _console().print(table)
+
+
+# --------------------------------------------------------------------------
+# rm, cleanup
+# --------------------------------------------------------------------------
+
+ACTION_TEXT = {"delete": "delete", "forget": "forget (files stay)", "skip": "skip"}
+
+
+def removal_plan(steps: list["Step"], title: str) -> None:
+    """What will go, with sizes (stderr: it precedes a question)."""
+    table = _table("Action", "Name", "Size", "Last used", "Path", "Note", title=title)
+    for step in steps:
+        r = step.record
+        note = "files are already gone" if step.reason == "path is gone" else step.reason
+        if step.action == "forget" and step.reason == "keep files":
+            note = ""
+        table.add_row(
+            ACTION_TEXT[step.action], r.name, human_size(r.size_bytes), ago(r.last_used_at), short_path(r.path), note
+        )
+    _console(stderr=True).print(table)
+
+
+def removal_outcome(outcome: "Outcome") -> None:
+    for step in outcome.done:
+        verb = "Deleted" if step.action == "delete" else "Forgot"
+        print(f"{verb} {step.record.name} ({short_path(step.record.path)})")
+    if outcome.freed_bytes:
+        print(f"Freed {human_size(outcome.freed_bytes)}.")
+    for step, problem in outcome.failed:
+        err(f"Failed: {step.record.name} ({short_path(step.record.path)}): {problem}")
