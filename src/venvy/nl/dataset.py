@@ -1,0 +1,569 @@
+"""Seeded generator of the NL dataset: request -> one canonical venvy command (or none).
+
+    python -m venvy.nl.dataset --out data [--seed 0]
+
+writes venvy_nl_dataset.json (Alpaca rows: instruction, input, output, split),
+train.jsonl, val.jsonl, test.jsonl and stats.json. Same seed, same bytes.
+
+The command side comes from the click tree (venvy.nl.contract.commands()); every
+output is built as a Parsed command and rendered by the contract's canonical form.
+The request side comes from the templates in venvy.nl.phrasing. Splits are made by
+template family: every frame, option phrasing and negative template belongs to
+exactly one of train/val/test, and some values (names, paths, packages, versions,
+durations) are held out of train. See docs/dataset.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from venvy.nl import contract, phrasing
+from venvy.nl.prompt import SYSTEM
+
+FORMAT_VERSION = 1
+DEFAULT_SEED = 0
+SPLITS = ("train", "val", "test")
+SHARES = {"train": 0.8, "val": 0.1, "test": 0.1}
+CAP_SHARE = 0.028  # no target command above this share of its split (the issue allows 3%)
+HELDOUT_SHARE = 0.5  # in val/test, how often a value is drawn from the held-out pool
+
+# Rows per command (split 80/10/10); a command without an entry gets DEFAULT_QUOTA.
+QUOTAS = {
+    "create": 420, "ls": 330, "info": 170, "register": 220, "scan": 220,
+    "current": 60, "stats": 110, "cleanup": 260, "rm": 220, "shell-hook": 140,
+}
+DEFAULT_QUOTA = 150
+NEGATIVE_QUOTA = 40  # rows per no-command category
+
+# Chance that an option not fixed by the frame is asked for.
+OPTION_PROB = {
+    ("create", "name"): 0.55, ("create", "python"): 0.5, ("create", "path"): 0.2,
+    ("create", "packages"): 0.3, ("create", "requirements"): 0.2,
+    ("ls", "sort"): 0.6, ("ls", "fmt"): 0.4, ("ls", "python"): 0.25,
+    ("info", "fmt"): 0.45, ("register", "name"): 0.45, ("register", "project"): 0.35,
+    ("scan", "path"): 0.45, ("scan", "home"): 0.25, ("scan", "depth"): 0.35,
+    ("stats", "fmt"): 0.55, ("cleanup", "days"): 0.6, ("cleanup", "dry_run"): 0.35, ("cleanup", "yes"): 0.25,
+    ("rm", "keep_files"): 0.3, ("rm", "yes"): 0.35, ("shell-hook", "shell"): 0.8,
+}
+DEFAULT_OPTION_PROB = 0.4
+EXCLUSIVE = [{"path", "home"}, {"dry_run", "yes"}]  # asking for both makes no sense
+
+# --------------------------------------------------------------------------
+# Values: (train pool, held-out pool). Held-out values never appear in train.
+# --------------------------------------------------------------------------
+
+POOLS = {
+    "name": (
+        ["backend", "frontend", "ml-env", "api_v2", "Django5", "data-pipeline", "scraper", "webapp", "notebooks",
+         "tools", "sandbox", "flask_app", "etl", "research", "dev", "prod-api", "nlp", "cv_models", "blog", "bot",
+         "infra", "py311", "legacy", "test-env", "docs", "analytics", "Django4", "fastapi-demo", "torch-gpu",
+         "myproject", "agent", "homework", "jupyter", "trading_bot", "crawler", "stats101", "api", "web", "ml",
+         "2024-proj", "MyApp", "old.env", "scratch", "cli-tools", "site"],
+        ["billing-svc", "geo_utils", "pricing", "chatbot2", "Flask3", "ocr-tool", "recsys", "hr_portal", "quant",
+         "lab-env", "deploy", "vision", "dashboards", "inventory-api", "my.env", "tmp1"],
+    ),
+    "version": (
+        ["3", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.11.4", "3.10.12", "3.12.1", "3.9.18", "3.8.10"],
+        ["3.7", "3.14", "3.11.9", "3.12.7", "3.13.1", "3.6"],
+    ),
+    "venv_path": (
+        [".venv", "venv", "env", "~/envs/backend", "~/code/api/.venv", "/opt/venvs/tools", "../shared/env",
+         "./env", "~/projects/ml/.venv", "/srv/app/venv", "envs/dev", "~/.virtualenvs/scraper", "build/venv"],
+        ["~/repos/billing/.venv", "/data/envs/geo", "../sibling/.venv", "~/Documents/code/.venv",
+         "/usr/local/venvs/py312"],
+    ),
+    "folder": (
+        ["~/code", "~/projects", "~/dev", "/opt", "~/work", "/srv", "~/src", "projects/web", "..", ".",
+         "/home/me/code", "~/Desktop/old-projects"],
+        ["~/repos", "/data", "~/Documents/code", "/usr/local/src", "clients/acme"],
+    ),
+    "packages": (
+        ["requests", "fastapi", "uvicorn==0.30.1", "django", "flask", "numpy", "pandas", "scipy", "torch", "rich",
+         "click", "pytest", "black", "ruff", "httpx", "pydantic>=2", "sqlalchemy", "jupyter", "matplotlib",
+         "scikit-learn", "django==5.0.6", "celery", "redis", "boto3", "pillow", "typer", "mypy",
+         "requests==2.32.3", "numpy<2", "uvicorn[standard]"],
+        ["polars", "streamlit", "langchain", "aiohttp==3.9.5", "orjson", "tqdm", "seaborn", "transformers>=4.40",
+         "gunicorn", "alembic"],
+    ),
+    "requirements": (
+        ["requirements.txt", "requirements/dev.txt", "requirements-dev.txt", "reqs.txt", "requirements/base.txt",
+         "../requirements.txt", "requirements/test.txt"],
+        ["requirements/prod.txt", "dev-requirements.txt", "ci/requirements.txt", "deps/requirements.in"],
+    ),
+    "days": ([7, 14, 30, 60, 90, 180, 365, 10, 20, 45, 120], [21, 730, 3, 100, 270, 5]),
+    "depth": ([1, 2, 3, 4, 5, 8], [6, 7, 10]),
+}
+
+POOL_FOR = {
+    ("create", "path"): "venv_path", ("register", "path"): "venv_path", ("register", "project"): "folder",
+    ("scan", "path"): "folder", ("cleanup", "days"): "days", ("scan", "depth"): "depth",
+}
+POOL_FOR_KIND = {"NAME": "name", "VERSION": "version", "LIST": "packages", "FILE": "requirements",
+                 "DIR": "folder", "PATH": "venv_path", "N": "days"}
+
+# Durations people say -> days (the contract's N rule).
+DAY_PHRASES = {
+    3: ["3 days", "three days"],
+    5: ["5 days", "five days"],
+    7: ["a week", "one week", "7 days", "seven days", "1 week"],
+    14: ["two weeks", "2 weeks", "14 days", "a fortnight", "fourteen days"],
+    21: ["three weeks", "3 weeks", "21 days"],
+    30: ["a month", "one month", "30 days", "thirty days", "1 month"],
+    45: ["45 days", "forty-five days", "a month and a half"],
+    60: ["two months", "2 months", "60 days", "sixty days"],
+    90: ["3 months", "three months", "90 days", "ninety days"],
+    100: ["100 days", "a hundred days"],
+    120: ["4 months", "four months", "120 days"],
+    180: ["6 months", "six months", "half a year", "180 days"],
+    270: ["9 months", "nine months", "270 days"],
+    365: ["a year", "one year", "365 days", "12 months", "1 year"],
+    730: ["two years", "2 years", "730 days"],
+}
+
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def number_words(n: int) -> str:
+    """0..99 in words: 45 -> 'forty-five'."""
+    if n < 20:
+        return _ONES[n]
+    tens, ones = divmod(n, 10)
+    return _TENS[tens] + ("-" + _ONES[ones] if ones else "")
+
+
+def day_phrases(n: int) -> list[str]:
+    if n in DAY_PHRASES:
+        return DAY_PHRASES[n]
+    return [f"{n} days"] + ([f"{number_words(n)} days"] if n < 100 else [])
+
+
+VERSION_STYLES = ["{v}", "python {v}", "Python {v}", "py{v}", "python{v}", "py {v}", "Python{v}"]
+
+# --------------------------------------------------------------------------
+# Template families and their split
+# --------------------------------------------------------------------------
+
+SLOT_RE = re.compile(r"\{(\w+)(\|raw)?\}")
+OPTS = "{opts}"
+
+
+@dataclass(frozen=True)
+class Template:
+    family: str  # e.g. "frame:create#7", "opt:ls.sort=size#2", "none:shell#4"
+    text: str
+    fixed: tuple = ()  # ((param, value), ...) fixed by a frame
+
+    @property
+    def slots(self) -> list[str]:
+        return [m.group(1) for m in SLOT_RE.finditer(self.text) if m.group(1) != "opts"]
+
+
+def split_families(key: str, items: list, seed: int, stratify=None) -> dict[str, list]:
+    """Assign each item of a template list to one split (about 80/10/10).
+
+    Lists shorter than 5 (per stratum) stay in train. Deterministic for (seed, key).
+    """
+    strata: dict[object, list[int]] = {}
+    for i, item in enumerate(items):
+        strata.setdefault(stratify(item) if stratify else None, []).append(i)
+    out = {s: [] for s in SPLITS}
+    rng = random.Random(f"{seed}|families|{key}")
+    for _, indexes in sorted(strata.items(), key=lambda kv: str(kv[0])):
+        indexes = list(indexes)
+        rng.shuffle(indexes)
+        k = 0 if len(indexes) < 5 else max(1, round(len(indexes) * 0.1))
+        parts = {"test": indexes[:k], "val": indexes[k:2 * k], "train": indexes[2 * k:]}
+        for split, idx in parts.items():
+            out[split].extend(sorted(idx))
+    return out
+
+
+def _as_frame(item) -> tuple[str, tuple]:
+    if isinstance(item, tuple):
+        text, fixed = item
+        return text, tuple(sorted(fixed.items()))
+    return item, ()
+
+
+@dataclass
+class Tables:
+    frames: dict  # command -> split -> [Template]
+    options: dict  # (command, param) or (command, param, choice) -> split -> [Template]
+    negatives: dict  # category -> split -> [Template]
+
+
+def build_tables(seed: int) -> Tables:
+    frames = {}
+    for cmd, items in phrasing.FRAMES.items():
+        parsed = [_as_frame(item) for item in items]
+        assign = split_families(f"frame:{cmd}", parsed, seed, stratify=lambda f: OPTS in f[0])
+        frames[cmd] = {
+            s: [Template(f"frame:{cmd}#{i}", parsed[i][0], parsed[i][1]) for i in idx] for s, idx in assign.items()
+        }
+    options = {}
+    for (cmd, param), table in phrasing.OPTIONS.items():
+        lists = table.items() if isinstance(table, dict) else [(None, table)]
+        for choice, texts in lists:
+            key = (cmd, param) if choice is None else (cmd, param, choice)
+            label = f"{cmd}.{param}" + ("" if choice is None else f"={choice}")
+            assign = split_families(f"opt:{label}", texts, seed)
+            options[key] = {s: [Template(f"opt:{label}#{i}", texts[i]) for i in idx] for s, idx in assign.items()}
+    negatives = {}
+    for cat, texts in phrasing.NEGATIVES.items():
+        assign = split_families(f"none:{cat}", texts, seed)
+        negatives[cat] = {s: [Template(f"none:{cat}#{i}", texts[i]) for i in idx] for s, idx in assign.items()}
+    return Tables(frames, options, negatives)
+
+
+# --------------------------------------------------------------------------
+# Values
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Value:
+    out: object  # what goes into the parsed command
+    spoken: str  # how the request says it
+    raw: str  # the bare form, for "{x|raw}" slots ("--python 3.11")
+
+
+def _pick(pool: str, split: str, rng: random.Random):
+    train, heldout = POOLS[pool]
+    if split != "train" and rng.random() < HELDOUT_SHARE:
+        return rng.choice(heldout)
+    return rng.choice(train)
+
+
+def sample_value(pool: str, split: str, rng: random.Random) -> Value:
+    if pool == "version":
+        v = _pick(pool, split, rng)
+        styles = VERSION_STYLES[1:] if v == "3" else VERSION_STYLES
+        return Value(v, rng.choice(styles).format(v=v), v)
+    if pool in ("venv_path", "folder"):
+        p = _pick(pool, split, rng)
+        typed = p + "/" if len(p) > 1 and rng.random() < 0.15 else p
+        return Value(p, typed, typed)
+    if pool == "packages":
+        pkgs = []
+        for _ in range(rng.choice([1, 1, 2, 2, 3, 4])):
+            pkg = _pick(pool, split, rng)
+            base = re.split(r"[=<>~!\[]", pkg)[0]
+            if all(re.split(r"[=<>~!\[]", p)[0] != base for p in pkgs):
+                pkgs.append(pkg)
+        joined = ",".join(pkgs)
+        seps = [", ", " ", ","] if len(pkgs) < 2 else [", ", " ", ",", "and"]
+        sep = rng.choice(seps)
+        spoken = ", ".join(pkgs[:-1]) + " and " + pkgs[-1] if sep == "and" else sep.join(pkgs)
+        return Value(joined, spoken, joined if sep == "and" else spoken)
+    if pool == "days":
+        n = _pick(pool, split, rng)
+        return Value(n, rng.choice(day_phrases(n)), str(n))
+    if pool == "depth":
+        n = _pick(pool, split, rng)
+        return Value(n, rng.choice([str(n), number_words(n)]), str(n))
+    v = _pick(pool, split, rng)  # name, requirements: verbatim
+    return Value(v, v, v)
+
+
+# --------------------------------------------------------------------------
+# Noise: how people really type. Only template words change, never slot values.
+# --------------------------------------------------------------------------
+
+_WORD_RE = re.compile(r"(?<![-\w$.])[A-Za-z]{5,}(?![-\w])")
+_KEYBOARD = {"a": "s", "e": "r", "i": "o", "o": "p", "n": "m", "s": "d", "t": "r", "r": "e", "l": "k", "u": "y"}
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.choice(["swap", "drop", "double", "near"])
+    if kind == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    if kind == "drop":
+        return word[:i] + word[i + 1:]
+    if kind == "double":
+        return word[:i] + word[i] + word[i:]
+    return word[:i] + _KEYBOARD.get(word[i].lower(), word[i]) + word[i + 1:]
+
+
+def add_noise(text: str, rng: random.Random) -> str:
+    """Seeded case, typo and punctuation noise on the literal parts of a template."""
+    parts = SLOT_RE.split(text)
+    # re.split with 2 groups gives [lit, slot, raw, lit, slot, raw, ...]; rebuild literal/slot pairs
+    lits = parts[0::3]
+    slots = [(parts[i], parts[i + 1]) for i in range(1, len(parts), 3)]
+    r = rng.random()
+    if r < 0.3:
+        lits = [s.lower() for s in lits]
+    elif r < 0.33:
+        lits = [s.upper() for s in lits]
+    elif r < 0.55 and lits[0]:
+        lits[0] = lits[0][0].upper() + lits[0][1:]
+    if rng.random() < 0.15:
+        spots = [(i, m) for i, s in enumerate(lits) for m in _WORD_RE.finditer(s)]
+        if spots:
+            i, m = rng.choice(spots)
+            lits[i] = lits[i][: m.start()] + _typo(m.group(0), rng) + lits[i][m.end():]
+    if rng.random() < 0.3:
+        lits = [s.replace("'", "") for s in lits]
+    if rng.random() < 0.3 and lits[-1][-1:] in ("?", "!", "."):
+        lits[-1] = lits[-1][:-1]
+    out = [lits[0]]
+    for (name, raw), lit in zip(slots, lits[1:]):
+        out.append("{" + name + (raw or "") + "}" + lit)
+    return "".join(out)
+
+
+def fill(text: str, values: dict[str, Value]) -> str:
+    def sub(m):
+        value = values[m.group(1)]
+        return value.raw if m.group(2) else value.spoken
+
+    return SLOT_RE.sub(sub, text)
+
+
+def _wrap(text: str, rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.15:
+        asks = text.lower().startswith(phrasing.QUESTION_WORDS)
+        return rng.choice(phrasing.PREFIXES if asks else phrasing.PREFIXES + phrasing.ORDER_PREFIXES) + text
+    if r < 0.3:
+        return text + rng.choice(phrasing.SUFFIXES)
+    return text
+
+
+# --------------------------------------------------------------------------
+# Rows
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    input: str
+    output: str  # canonical "venvy ..." or "" for no command
+    split: str
+    category: str  # the command name, or "none:<category>"
+    families: tuple  # template families used
+
+    def record(self) -> dict:
+        return {"instruction": SYSTEM, "input": self.input, "output": self.output, "split": self.split}
+
+
+def _pool(cmd: str, param: contract.ParamSpec) -> str:
+    return POOL_FOR.get((cmd, param.name), POOL_FOR_KIND.get(param.kind, "name"))
+
+
+def command_row(cmd: str, split: str, rng: random.Random, tables: Tables) -> Row:
+    spec = contract.commands()[cmd]
+    frame = rng.choice(tables.frames[cmd][split])
+    fixed = dict(frame.fixed)
+    params = ([spec.positional] if spec.positional else []) + list(spec.options)
+    by_name = {p.name: p for p in params}
+    chosen = list(dict.fromkeys(frame.slots + list(fixed)))
+    extra = []
+    if OPTS in frame.text:
+        candidates = list(spec.options)
+        rng.shuffle(candidates)
+        for opt in candidates:
+            if opt.name in chosen or any(opt.name in ex and ex & set(chosen) for ex in EXCLUSIVE):
+                continue
+            if rng.random() < OPTION_PROB.get((cmd, opt.name), DEFAULT_OPTION_PROB):
+                chosen.append(opt.name)
+                extra.append(opt.name)
+    values: dict[str, Value] = {}
+    out_params = {p.name: (False if p.is_flag else None) for p in params}
+    fragments, families = [], [frame.family]
+    for name in chosen:
+        p = by_name[name]
+        if name in fixed:
+            out_params[name] = fixed[name]
+        elif p.is_flag:
+            out_params[name] = True
+        elif p.kind == "CHOICE":
+            out_params[name] = rng.choice(p.choices)
+        else:
+            values[name] = sample_value(_pool(cmd, p), split, rng)
+            out_params[name] = values[name].out
+        if name in extra:
+            key = (cmd, name, out_params[name]) if p.kind == "CHOICE" else (cmd, name)
+            template = rng.choice(tables.options[key][split])
+            fragments.append(template.text)
+            families.append(template.family)
+    opts = (" " + " ".join(fragments)) if fragments else ""
+    text = _wrap(frame.text.replace(OPTS, opts), rng)
+    request = fill(add_noise(text, rng), values)
+    output = contract.Parsed(cmd, out_params).canonical()
+    if contract.canonical(output) != output:  # the CLI's parser must agree
+        raise AssertionError(f"not canonical: {output!r}")
+    return Row(request, output, split, cmd, tuple(families))
+
+
+NEGATIVE_SLOTS = {"name": "name", "name2": "name", "pkg": "packages", "path": "venv_path", "folder": "folder",
+                  "python": "version", "requirements": "requirements"}
+
+
+def negative_row(category: str, split: str, rng: random.Random, tables: Tables) -> Row:
+    template = rng.choice(tables.negatives[category][split])
+    values = {}
+    for slot in template.slots:
+        pool = NEGATIVE_SLOTS[slot]
+        value = sample_value(pool, split, rng)
+        if pool == "packages":  # one or two packages, said plainly
+            value = Value(value.out, value.spoken, value.spoken)
+        values[slot] = value
+    request = fill(add_noise(_wrap(template.text, rng), rng), values)
+    return Row(request, "", split, f"none:{category}", (template.family,))
+
+
+def normalize(text: str) -> str:
+    """The near-duplicate key: lowercase, no punctuation, no whitespace."""
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def split_quota(total: int) -> dict[str, int]:
+    val = round(total * SHARES["val"])
+    test = round(total * SHARES["test"])
+    return {"train": total - val - test, "val": val, "test": test}
+
+
+def generate(seed: int = DEFAULT_SEED) -> list[Row]:
+    """All rows, train then val then test, each split shuffled. Deterministic for a seed."""
+    rng = random.Random(seed)
+    tables = build_tables(seed)
+    jobs = [("cmd", cmd, QUOTAS.get(cmd, DEFAULT_QUOTA)) for cmd in contract.commands()]
+    jobs += [("none", cat, NEGATIVE_QUOTA) for cat in phrasing.NEGATIVES]
+    seen: set[str] = set()
+    rows: list[Row] = []
+    for split in SPLITS:
+        quotas = [(kind, what, split_quota(total)[split]) for kind, what, total in jobs]
+        cap = max(1, math.floor(CAP_SHARE * sum(q for _, _, q in quotas)))
+        per_output: Counter = Counter()
+        split_rows = []
+        for kind, what, quota in quotas:
+            made, attempts = 0, 0
+            while made < quota:
+                attempts += 1
+                if attempts > 500 * quota + 1000:
+                    raise RuntimeError(f"cannot make {quota} distinct {split} rows for {what!r}")
+                if kind == "cmd":
+                    row = command_row(what, split, rng, tables)
+                else:
+                    row = negative_row(what, split, rng, tables)
+                key = normalize(row.input)
+                if not key or key in seen or len(row.input) > 400:
+                    continue
+                if row.output and per_output[row.output] >= cap:
+                    continue
+                seen.add(key)
+                per_output[row.output] += 1
+                split_rows.append(row)
+                made += 1
+        rng.shuffle(split_rows)
+        rows.extend(split_rows)
+    return rows
+
+
+# --------------------------------------------------------------------------
+# Stats and files
+# --------------------------------------------------------------------------
+
+
+def option_keys(output: str) -> list[str]:
+    """'venvy ls --sort size --format json' -> ['ls --sort size', 'ls --format json']."""
+    parsed = contract.parse(output)
+    spec = contract.commands()[parsed.command]
+    keys = []
+    if spec.positional is not None and parsed.params.get(spec.positional.name) is not None:
+        keys.append(f"{parsed.command} {spec.positional.kind}")
+    for opt in spec.options:
+        value = parsed.params.get(opt.name)
+        if contract._is_default(opt, value):
+            continue
+        keys.append(f"{parsed.command} {opt.flag}" + (f" {value}" if opt.kind == "CHOICE" else ""))
+    return keys
+
+
+def stats(rows: list[Row], seed: int) -> dict:
+    def counter():
+        return {s: 0 for s in ("all",) + SPLITS}
+
+    per_command, per_option, per_none = {}, {}, {}
+    for row in rows:
+        if row.output:
+            cmd = row.category
+            per_command.setdefault(cmd, counter())
+            for key in option_keys(row.output):
+                per_option.setdefault(key, counter())
+                per_option[key]["all"] += 1
+                per_option[key][row.split] += 1
+            bucket = per_command[cmd]
+        else:
+            cat = row.category.split(":", 1)[1]
+            per_none.setdefault(cat, counter())
+            bucket = per_none[cat]
+        bucket["all"] += 1
+        bucket[row.split] += 1
+    outputs = Counter(r.output for r in rows if r.output)
+    longest = max(rows, key=lambda r: (len(r.input), r.input))
+    no_command = sum(1 for r in rows if not r.output)
+    top_output, top_count = max(outputs.items(), key=lambda kv: (kv[1], kv[0]))
+    return {
+        "format_version": FORMAT_VERSION,
+        "seed": seed,
+        "rows": len(rows),
+        "splits": {s: sum(1 for r in rows if r.split == s) for s in SPLITS},
+        "unique_requests": len({r.input for r in rows}),
+        "unique_requests_normalized": len({normalize(r.input) for r in rows}),
+        "unique_commands": len(outputs),
+        "no_command_rows": no_command,
+        "no_command_share": round(no_command / len(rows), 4),
+        "most_common_command": {"output": top_output, "rows": top_count, "share": round(top_count / len(rows), 4)},
+        "longest_request": {"chars": len(longest.input), "input": longest.input},
+        "per_command": per_command,
+        "per_no_command_category": per_none,
+        "per_option": dict(sorted(per_option.items())),
+        "template_families": len({f for r in rows for f in r.families}),
+    }
+
+
+def _dump(obj, **kw) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, **kw)
+
+
+def write(rows: list[Row], out: Path, seed: int) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    records = [r.record() for r in rows]
+    files = {"venvy_nl_dataset.json": _dump(records, indent=1) + "\n"}
+    for split in SPLITS:
+        files[f"{split}.jsonl"] = "".join(_dump(r) + "\n" for r in records if r["split"] == split)
+    files["stats.json"] = _dump(stats(rows, seed), indent=2) + "\n"
+    paths = []
+    for name, text in files.items():
+        path = out / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m venvy.nl.dataset", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, type=Path, help="folder to write the dataset files into")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    args = parser.parse_args(argv)
+    rows = generate(args.seed)
+    write(rows, args.out, args.seed)
+    print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,252 @@
+"""The NL dataset generator and the committed data/ files."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from venvy.nl import contract, phrasing
+from venvy.nl import dataset as ds
+from venvy.nl.prompt import SYSTEM
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+FILES = ["venvy_nl_dataset.json", "train.jsonl", "val.jsonl", "test.jsonl", "stats.json"]
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[ds.Row]:
+    return ds.generate(ds.DEFAULT_SEED)
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict]:
+    return json.loads((DATA / "venvy_nl_dataset.json").read_text(encoding="utf-8"))
+
+
+def _params(spec: contract.CommandSpec) -> list[contract.ParamSpec]:
+    return ([spec.positional] if spec.positional else []) + list(spec.options)
+
+
+# -- the committed files --------------------------------------------------
+
+
+def test_committed_data_regenerates_byte_for_byte(tmp_path):
+    assert ds.main(["--out", str(tmp_path)]) == 0
+    for name in FILES:
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), f"data/{name} is stale: regenerate it"
+
+
+def test_committed_rows_are_alpaca_records_with_canonical_outputs(records):
+    assert records
+    for rec in records:
+        assert set(rec) == {"instruction", "input", "output", "split"}
+        assert rec["instruction"] == SYSTEM
+        assert rec["split"] in ds.SPLITS
+        assert rec["input"].strip() == rec["input"] and rec["input"]
+        if rec["output"]:
+            assert contract.canonical(rec["output"]) == rec["output"]
+
+
+def test_split_files_match_the_full_file(records):
+    for split in ds.SPLITS:
+        lines = (DATA / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line) for line in lines] == [r for r in records if r["split"] == split]
+
+
+def test_stats_describe_the_data(records):
+    stats = json.loads((DATA / "stats.json").read_text(encoding="utf-8"))
+    assert stats["rows"] == len(records)
+    assert stats["unique_requests"] == len({r["input"] for r in records})
+    assert stats["unique_commands"] == len({r["output"] for r in records if r["output"]})
+    assert stats["splits"] == dict(Counter(r["split"] for r in records))
+    assert stats["longest_request"]["chars"] == max(len(r["input"]) for r in records)
+    assert sum(c["all"] for c in stats["per_command"].values()) == sum(1 for r in records if r["output"])
+
+
+def test_a_different_seed_gives_different_rows(rows):
+    assert [r.input for r in ds.generate(1)[:50]] != [r.input for r in rows[:50]]
+
+
+# -- derived from the contract ----------------------------------------------
+
+
+def test_every_command_has_frames_and_frames_use_real_parameters():
+    specs = contract.commands()
+    assert set(phrasing.FRAMES) == set(specs)
+    for cmd, spec in specs.items():
+        names = {p.name for p in _params(spec)}
+        for item in phrasing.FRAMES[cmd]:
+            text, fixed = item if isinstance(item, tuple) else (item, {})
+            slots = {m.group(1) for m in ds.SLOT_RE.finditer(text)} - {"opts"}
+            assert slots | set(fixed) <= names, (cmd, text)
+            if spec.positional is not None and spec.positional.required:
+                assert spec.positional.name in slots, f"{cmd} frame without its required {spec.positional.name}"
+
+
+def test_every_option_and_choice_of_the_contract_has_phrasings():
+    for cmd, spec in contract.commands().items():
+        for opt in spec.options:
+            table = phrasing.OPTIONS.get((cmd, opt.name))
+            assert table, f"no phrasings for {cmd} {opt.flag}"
+            if opt.kind == "CHOICE":
+                assert set(table) == set(opt.choices), (cmd, opt.flag)
+                lists = table.values()
+            else:
+                lists = [table]
+            for texts in lists:
+                assert len(texts) >= 5, (cmd, opt.flag)
+                for text in texts:
+                    slots = {m.group(1) for m in ds.SLOT_RE.finditer(text)}
+                    assert slots <= {opt.name}, (cmd, text)
+                    if opt.kind not in ("FLAG", "CHOICE"):
+                        assert opt.name in slots, (cmd, text)
+    known = {(c, o.name) for c, s in contract.commands().items() for o in s.options}
+    assert set(phrasing.OPTIONS) <= known, "phrasings for options the CLI does not have"
+
+
+def test_every_option_and_choice_appears_in_every_split(rows):
+    seen = {s: Counter() for s in ds.SPLITS}
+    for row in rows:
+        if row.output:
+            seen[row.split].update(ds.option_keys(row.output))
+    for cmd, spec in contract.commands().items():
+        wanted = [f"{cmd} {spec.positional.kind}"] if spec.positional else []
+        for opt in spec.options:
+            if opt.kind == "CHOICE":
+                wanted += [f"{cmd} {opt.flag} {c}" for c in opt.choices if c != opt.default]
+            else:
+                wanted.append(f"{cmd} {opt.flag}")
+        for key in wanted:
+            assert seen["train"][key] >= 15, key
+            assert seen["val"][key] >= 1 and seen["test"][key] >= 1, key
+
+
+def test_outputs_are_canonical_and_name_values_are_copied_verbatim(rows):
+    for row in rows:
+        if not row.output:
+            continue
+        assert contract.canonical(row.output) == row.output
+        parsed = contract.parse(row.output)
+        spec = contract.commands()[parsed.command]
+        for p in _params(spec):
+            if p.kind in ("NAME", "FILE") and parsed.params.get(p.name):
+                assert parsed.params[p.name] in row.input, (row.input, row.output)
+
+
+# -- size and balance ---------------------------------------------------------
+
+
+def test_size_and_balance(rows):
+    n = len(rows)
+    assert 2000 <= len({r.input for r in rows}) and n <= 3000
+    outputs = Counter(r.output for r in rows if r.output)
+    assert len(outputs) >= 400
+    top, count = outputs.most_common(1)[0]
+    assert count <= 0.03 * n, top
+    none_share = sum(1 for r in rows if not r.output) / n
+    assert 0.08 <= none_share <= 0.12
+    for cmd in contract.commands():
+        assert sum(1 for r in rows if r.category == cmd) >= 50, cmd
+
+
+def test_splits_are_about_80_10_10_and_hold_every_command_and_category(rows):
+    n = len(rows)
+    by_split = Counter(r.split for r in rows)
+    assert abs(by_split["train"] / n - 0.8) < 0.02
+    assert abs(by_split["val"] / n - 0.1) < 0.02 and abs(by_split["test"] / n - 0.1) < 0.02
+    categories = set(contract.commands()) | {f"none:{c}" for c in phrasing.NEGATIVES}
+    for split in ds.SPLITS:
+        assert {r.category for r in rows if r.split == split} == categories, split
+
+
+def test_no_val_or_test_request_is_a_near_duplicate_of_train(records):
+    train = {ds.normalize(r["input"]) for r in records if r["split"] == "train"}
+    held = [r["input"] for r in records if r["split"] != "train"]
+    assert held
+    leaks = [text for text in held if ds.normalize(text) in train]
+    assert not leaks
+    assert ds.normalize("List my VENVS, please!") == ds.normalize("list my venvs please")
+
+
+def test_val_and_test_frames_are_never_used_in_train(rows):
+    def frames(split):
+        return {f for r in rows if r.split == split for f in r.families if f.startswith(("frame:", "none:"))}
+
+    train = frames("train")
+    for split in ("val", "test"):
+        assert frames(split) and not frames(split) & train, split
+    options = {f for r in rows if r.split == "train" for f in r.families if f.startswith("opt:")}
+    held_options = {f for r in rows if r.split != "train" for f in r.families if f.startswith("opt:")}
+    assert held_options and not held_options & options
+
+
+def test_some_values_appear_only_in_val_and_test(rows):
+    def names(split_filter):
+        found = set()
+        for r in rows:
+            if r.output and split_filter(r.split):
+                parsed = contract.parse(r.output)
+                found.update(str(v) for k, v in parsed.params.items() if k == "name" and v)
+        return found
+
+    held_out_only = names(lambda s: s != "train") - names(lambda s: s == "train")
+    assert held_out_only and held_out_only <= set(ds.POOLS["name"][1])
+
+
+# -- values as people say them --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "phrase, days",
+    [("a week", 7), ("two weeks", 14), ("a month", 30), ("3 months", 90), ("6 months", 180), ("a year", 365)],
+)
+def test_durations_are_converted_to_days(phrase, days):
+    assert phrase in ds.day_phrases(days)
+
+
+def test_cleanup_rows_say_their_duration(rows):
+    checked = 0
+    for row in rows:
+        if row.category != "cleanup":
+            continue
+        parsed = contract.parse(row.output)
+        days = parsed.params["days"]
+        low = row.input.lower()
+        if any(p.lower() in low for p in ds.day_phrases(days)) or f"--days {days}" in low:
+            checked += 1
+        if days == 90 or "--days" not in row.output:
+            assert "--days" not in row.output  # 90 days is the default: not written
+    assert checked >= 100
+
+
+def test_ninety_days_gives_plain_cleanup(rows):
+    ninety = [r for r in rows if r.category == "cleanup" and re.search(r"\b(90|ninety) days\b", r.input.lower())]
+    assert ninety and all("--days" not in r.output for r in ninety)
+
+
+def test_spoken_versions_become_digits(rows):
+    checked = 0
+    for row in rows:
+        said = re.findall(r"(?<![\w-])(?:py|python|-p|--python)[ =]?(\d+(?:\.\d+){0,2})\b", row.input, re.IGNORECASE)
+        if row.output and said and "--python" in row.output:
+            version = contract.parse(row.output).params["python"]
+            assert version in said, (row.input, row.output)
+            checked += 1
+    assert checked >= 100
+
+
+def test_noise_keeps_slot_values_intact():
+    import random
+
+    rng = random.Random(3)
+    for _ in range(300):
+        text = ds.add_noise("Please create a venv named {name} with {python|raw}", rng)
+        assert "{name}" in text and "{python|raw}" in text
+
+
+def test_number_words():
+    assert [ds.number_words(n) for n in (3, 14, 30, 45)] == ["three", "fourteen", "thirty", "forty-five"]
