@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,16 @@ def rows() -> list[ds.Row]:
 @pytest.fixture(scope="module")
 def records() -> list[dict]:
     return json.loads((DATA / "venvy_nl_dataset.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def parse(output: str) -> contract.Parsed:
+    return contract.parse(output)
+
+
+@lru_cache(maxsize=None)
+def canonical(output: str) -> str:
+    return contract.canonical(output)
 
 
 def _params(spec: contract.CommandSpec) -> list[contract.ParamSpec]:
@@ -48,7 +59,7 @@ def test_committed_rows_are_alpaca_records_with_canonical_outputs(records):
         assert rec["split"] in ds.SPLITS
         assert rec["input"].strip() == rec["input"] and rec["input"]
         if rec["output"]:
-            assert contract.canonical(rec["output"]) == rec["output"]
+            assert canonical(rec["output"]) == rec["output"]
 
 
 def test_split_files_match_the_full_file(records):
@@ -129,8 +140,8 @@ def test_outputs_are_canonical_and_name_values_are_copied_verbatim(rows):
     for row in rows:
         if not row.output:
             continue
-        assert contract.canonical(row.output) == row.output
-        parsed = contract.parse(row.output)
+        assert canonical(row.output) == row.output
+        parsed = parse(row.output)
         spec = contract.commands()[parsed.command]
         for p in _params(spec):
             if p.kind in ("NAME", "FILE") and parsed.params.get(p.name):
@@ -189,7 +200,7 @@ def test_some_values_appear_only_in_val_and_test(rows):
         found = set()
         for r in rows:
             if r.output and split_filter(r.split):
-                parsed = contract.parse(r.output)
+                parsed = parse(r.output)
                 found.update(str(v) for k, v in parsed.params.items() if k == "name" and v)
         return found
 
@@ -213,7 +224,7 @@ def test_cleanup_rows_say_their_duration(rows):
     for row in rows:
         if row.category != "cleanup":
             continue
-        parsed = contract.parse(row.output)
+        parsed = parse(row.output)
         days = parsed.params["days"]
         low = row.input.lower()
         if any(p.lower() in low for p in ds.day_phrases(days)) or f"--days {days}" in low:
@@ -233,7 +244,7 @@ def test_spoken_versions_become_digits(rows):
     for row in rows:
         said = re.findall(r"(?<![\w-])(?:py|python|-p|--python)[ =]?(\d+(?:\.\d+){0,2})\b", row.input, re.IGNORECASE)
         if row.output and said and "--python" in row.output:
-            version = contract.parse(row.output).params["python"]
+            version = parse(row.output).params["python"]
             assert version in said, (row.input, row.output)
             checked += 1
     assert checked >= 100
@@ -250,3 +261,16 @@ def test_noise_keeps_slot_values_intact():
 
 def test_number_words():
     assert [ds.number_words(n) for n in (3, 14, 30, 45)] == ["three", "fourteen", "thirty", "forty-five"]
+
+
+def test_docs_quote_the_committed_numbers():
+    stats = json.loads((DATA / "stats.json").read_text(encoding="utf-8"))
+    docs = (DATA.parent / "docs" / "dataset.md").read_text(encoding="utf-8")
+    assert f"{stats['rows']:,} rows" in docs
+    assert f"{stats['unique_requests']:,} unique requests" in docs
+    assert f"{stats['unique_commands']:,} unique target" in docs
+    assert f"{stats['longest_request']['chars']} characters" in docs
+    for cmd, counts in stats["per_command"].items():
+        assert f"| `{cmd}` | {counts['all']} | {counts['train']} | {counts['val']} | {counts['test']} |" in docs
+    for key, counts in stats["per_option"].items():
+        assert f"| `{key}` | {counts['all']} | {counts['train']} | {counts['val']} | {counts['test']} |" in docs

@@ -23,6 +23,7 @@ import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from venvy.nl import contract, phrasing
@@ -402,9 +403,15 @@ def command_row(cmd: str, split: str, rng: random.Random, tables: Tables) -> Row
     text = _wrap(frame.text.replace(OPTS, opts), rng)
     request = fill(add_noise(text, rng), values)
     output = contract.Parsed(cmd, out_params).canonical()
-    if contract.canonical(output) != output:  # the CLI's parser must agree
-        raise AssertionError(f"not canonical: {output!r}")
+    _check_canonical(output)
     return Row(request, output, split, cmd, tuple(families))
+
+
+@lru_cache(maxsize=None)
+def _check_canonical(output: str) -> None:
+    """The CLI's own parser must read the output back to the same string."""
+    if contract.canonical(output) != output:
+        raise AssertionError(f"not canonical: {output!r}")
 
 
 NEGATIVE_SLOTS = {"name": "name", "name2": "name", "pkg": "packages", "path": "venv_path", "folder": "folder",
@@ -477,7 +484,8 @@ def generate(seed: int = DEFAULT_SEED) -> list[Row]:
 # --------------------------------------------------------------------------
 
 
-def option_keys(output: str) -> list[str]:
+@lru_cache(maxsize=None)
+def option_keys(output: str) -> tuple[str, ...]:
     """'venvy ls --sort size --format json' -> ['ls --sort size', 'ls --format json']."""
     parsed = contract.parse(output)
     spec = contract.commands()[parsed.command]
@@ -489,7 +497,7 @@ def option_keys(output: str) -> list[str]:
         if contract._is_default(opt, value):
             continue
         keys.append(f"{parsed.command} {opt.flag}" + (f" {value}" if opt.kind == "CHOICE" else ""))
-    return keys
+    return tuple(keys)
 
 
 def stats(rows: list[Row], seed: int) -> dict:
