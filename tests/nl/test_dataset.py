@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from venvy.nl import contract, phrasing
+from venvy.nl import contract, phrasing, surface
 from venvy.nl import dataset as ds
 from venvy.nl.prompt import SYSTEM
 
@@ -92,7 +92,7 @@ def test_every_command_has_frames_and_frames_use_real_parameters():
         names = {p.name for p in _params(spec)}
         for item in phrasing.FRAMES[cmd]:
             text, fixed = item if isinstance(item, tuple) else (item, {})
-            slots = {m.group(1) for m in ds.SLOT_RE.finditer(text)} - {"opts"}
+            slots = {m.group(1) for m in surface.SLOT_RE.finditer(text)} - {"opts"}
             assert slots | set(fixed) <= names, (cmd, text)
             if spec.positional is not None and spec.positional.required:
                 assert spec.positional.name in slots, f"{cmd} frame without its required {spec.positional.name}"
@@ -111,7 +111,7 @@ def test_every_option_and_choice_of_the_contract_has_phrasings():
             for texts in lists:
                 assert len(texts) >= 5, (cmd, opt.flag)
                 for text in texts:
-                    slots = {m.group(1) for m in ds.SLOT_RE.finditer(text)}
+                    slots = {m.group(1) for m in surface.SLOT_RE.finditer(text)}
                     assert slots <= {opt.name}, (cmd, text)
                     if opt.kind not in ("FLAG", "CHOICE"):
                         assert opt.name in slots, (cmd, text)
@@ -205,7 +205,7 @@ def test_some_values_appear_only_in_val_and_test(rows):
         return found
 
     held_out_only = names(lambda s: s != "train") - names(lambda s: s == "train")
-    assert held_out_only and held_out_only <= set(ds.POOLS["name"][1])
+    assert held_out_only and held_out_only <= set(surface.POOLS["name"][1])
 
 
 # -- values as people say them --------------------------------------------------
@@ -216,7 +216,7 @@ def test_some_values_appear_only_in_val_and_test(rows):
     [("a week", 7), ("two weeks", 14), ("a month", 30), ("3 months", 90), ("6 months", 180), ("a year", 365)],
 )
 def test_durations_are_converted_to_days(phrase, days):
-    assert phrase in ds.day_phrases(days)
+    assert phrase in surface.day_phrases(days)
 
 
 def test_cleanup_rows_say_their_duration(rows):
@@ -227,7 +227,7 @@ def test_cleanup_rows_say_their_duration(rows):
         parsed = parse(row.output)
         days = parsed.params["days"]
         low = row.input.lower()
-        if any(p.lower() in low for p in ds.day_phrases(days)) or f"--days {days}" in low:
+        if any(p.lower() in low for p in surface.day_phrases(days)) or f"--days {days}" in low:
             checked += 1
         if days == 90 or "--days" not in row.output:
             assert "--days" not in row.output  # 90 days is the default: not written
@@ -255,12 +255,12 @@ def test_noise_keeps_slot_values_intact():
 
     rng = random.Random(3)
     for _ in range(300):
-        text = ds.add_noise("Please create a venv named {name} with {python|raw}", rng)
+        text = surface.add_noise("Please create a venv named {name} with {python|raw}", rng)
         assert "{name}" in text and "{python|raw}" in text
 
 
 def test_number_words():
-    assert [ds.number_words(n) for n in (3, 14, 30, 45)] == ["three", "fourteen", "thirty", "forty-five"]
+    assert [surface.number_words(n) for n in (3, 14, 30, 45)] == ["three", "fourteen", "thirty", "forty-five"]
 
 
 def test_docs_quote_the_committed_numbers():
