@@ -119,6 +119,17 @@ def test_every_option_and_choice_of_the_contract_has_phrasings():
     assert set(phrasing.OPTIONS) <= known, "phrasings for options the CLI does not have"
 
 
+def test_a_new_cli_option_without_phrasings_is_caught():
+    import dataclasses
+
+    specs = dict(contract.commands())
+    assert ds.missing_phrasings(specs) == []
+    color = contract.ParamSpec("color", "--color", "CHOICE", ("red", "blue"), "red")
+    specs["ls"] = dataclasses.replace(specs["ls"], options=specs["ls"].options + (color,))
+    specs["upgrade"] = contract.CommandSpec("upgrade", None, ())
+    assert ds.missing_phrasings(specs) == ["ls --color", "upgrade (no frames)"]
+
+
 def test_every_option_and_choice_appears_in_every_split(rows):
     seen = {s: Counter() for s in ds.SPLITS}
     for row in rows:

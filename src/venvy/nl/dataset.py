@@ -223,6 +223,22 @@ def negative_row(category: str, split: str, rng: random.Random, tables: Tables) 
     return Row(request, "", split, f"none:{category}", (template.family,))
 
 
+def missing_phrasings(specs: dict[str, contract.CommandSpec] | None = None) -> list[str]:
+    """Contract commands, options and choices that venvy.nl.phrasing cannot phrase."""
+    specs = contract.commands() if specs is None else specs
+    missing = []
+    for cmd, spec in specs.items():
+        if not phrasing.FRAMES.get(cmd):
+            missing.append(f"{cmd} (no frames)")
+        for opt in spec.options:
+            table = phrasing.OPTIONS.get((cmd, opt.name))
+            if not table:
+                missing.append(f"{cmd} {opt.flag}")
+            elif opt.kind == "CHOICE":
+                missing += [f"{cmd} {opt.flag} {c}" for c in opt.choices if not table.get(c)]
+    return missing
+
+
 def normalize(text: str) -> str:
     """The near-duplicate key: lowercase, no punctuation, no whitespace."""
     return re.sub(r"[\W_]+", "", text.lower())
@@ -236,6 +252,9 @@ def split_quota(total: int) -> dict[str, int]:
 
 def generate(seed: int = DEFAULT_SEED) -> list[Row]:
     """All rows, train then val then test, each split shuffled. Deterministic for a seed."""
+    missing = missing_phrasings()
+    if missing:
+        raise ValueError("add phrasings to venvy/nl/phrasing.py for: " + ", ".join(missing))
     rng = random.Random(seed)
     tables = build_tables(seed)
     jobs = [("cmd", cmd, QUOTAS.get(cmd, DEFAULT_QUOTA)) for cmd in contract.commands()]
