@@ -13,7 +13,7 @@ Three tables, all plain data:
   venvy.nl.contract.commands(): a new option in the CLI without phrasings fails.
 - NEGATIVES[category]: requests venvy cannot serve (the "no command" rows).
 
-Slots are filled by venvy.nl.dataset with values drawn from its pools; "{x|raw}"
+Slots are filled by venvy.nl.dataset with values from venvy.nl.surface; "{x|raw}"
 asks for the bare value (e.g. "3.11") instead of a spoken form ("python 3.11").
 """
 
