@@ -259,21 +259,23 @@ def stats(totals: dict, fmt: str) -> None:
 # rm, cleanup
 # --------------------------------------------------------------------------
 
-ACTION_TEXT = {"delete": "delete", "forget": "forget (files stay)", "skip": "skip"}
+ACTION_TEXT = {"delete": "delete", "forget": "forget", "skip": "skip"}
 
 
 def removal_plan(steps: list["Step"], title: str) -> None:
-    """What will go, with sizes (stderr: it precedes a question)."""
-    table = _table("Action", "Name", "Size", "Last used", "Path", "Note", title=title)
+    """What will go, with sizes: one plain line each on stderr (it precedes a question)."""
+    err(f"{title}:")
+    width = max(len(s.record.name) for s in steps)
     for step in steps:
         r = step.record
-        note = "files are already gone" if step.reason == "path is gone" else step.reason
-        if step.action == "forget" and step.reason == "keep files":
-            note = ""
-        table.add_row(
-            ACTION_TEXT[step.action], r.name, human_size(r.size_bytes), ago(r.last_used_at), short_path(r.path), note
+        note = {"path is gone": "files already gone; only the entry goes", "keep files": "files stay"}.get(
+            step.reason, step.reason
         )
-    _console(stderr=True).print(table)
+        line = (
+            f"  {ACTION_TEXT[step.action]:<6}  {r.name:<{width}}  {human_size(r.size_bytes):>9}  "
+            f"last used {ago(r.last_used_at)}  {short_path(r.path)}"
+        )
+        err(line + (f"  ({note})" if note else ""))
 
 
 def removal_outcome(outcome: "Outcome") -> None:
