@@ -22,6 +22,7 @@ Every failure is a ModelError with a sentence a person can act on.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -346,7 +347,7 @@ def download(
                 complete = True
             else:
                 raise ModelError(f"could not download {url}: HTTP {exc.code} {exc.reason}.") from None
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
             reason = getattr(exc, "reason", None) or exc
             raise ModelError(
                 f"could not download {url}: {reason}. Run the command again to resume."
