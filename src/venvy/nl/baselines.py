@@ -16,7 +16,6 @@ import json
 import math
 import random
 import re
-import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -63,39 +62,21 @@ def shipped_model_dir() -> Path:
     return Path(__file__).parent / "model"
 
 
-def _model_files(model_dir: Path | None) -> dict:
-    """Sizes on disk of what a model directory loads: adapter (or full GGUF) + base."""
-    from venvy.nl.base_model import base_gguf_path
+def _model_files(model_dir) -> dict:
+    """Sizes on disk of what the agent loads for `model_dir`: adapter (0 for a complete
+    GGUF) + base model, resolved the way the agent resolves them."""
+    from venvy.nl import model_source
 
-    model_dir = Path(model_dir) if model_dir else shipped_model_dir()
-    manifest = json.loads((model_dir / "manifest.json").read_text())
-    model_file = (model_dir / manifest["file"]).resolve()
-    sizes = {"model_file": str(model_file)}
-    if manifest.get("kind") == "lora":
-        sizes["adapter"] = model_file.stat().st_size
-        base_name = (manifest.get("base") or {}).get("file")
-        base = base_gguf_path()
-        if base_name and (model_dir / base_name).is_file():
-            base = model_dir / base_name
-        sizes["base"] = base.stat().st_size
-    else:
-        sizes["adapter"] = 0
-        sizes["base"] = model_file.stat().st_size
-    sizes["total"] = sizes["adapter"] + sizes["base"]
-    return sizes
-
-
-def base_model_dir() -> Path:
-    """A model directory (manifest kind=full) that points at the base GGUF, so the agent
-    loads SmolLM2-135M-Instruct with no adapter through its ordinary path."""
-    from venvy.nl.base_model import base_gguf_path
-
-    base = base_gguf_path()
-    folder = Path(tempfile.mkdtemp(prefix="venvy-base-model-"))
-    (folder / base.name).symlink_to(base)
-    manifest = {"format_version": 1, "kind": "full", "file": base.name, "base": None, "prompt_version": 1}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    return folder
+    spec = model_source.resolve(model_dir)
+    adapter = spec.lora_path.stat().st_size if spec.lora_path else 0
+    base = spec.model_path.stat().st_size
+    return {
+        "model_file": str(spec.lora_path or spec.model_path),
+        "base_file": str(spec.model_path),
+        "adapter": adapter,
+        "base": base,
+        "total": adapter + base,
+    }
 
 
 class AgentPredictor:
@@ -109,17 +90,16 @@ class AgentPredictor:
         self.agent = None
 
     def load(self) -> None:
-        """Build the agent and load its model (the agent loads lazily; a warm-up parse
-        forces it, so load_s is model load plus one short request)."""
+        """Build the agent: imports llama_cpp and loads the model (once per process)."""
         from venvy.nl.agent import VenvyNLAgent
 
         self.agent = VenvyNLAgent(
             self.model_dir, grammar=self.grammar, few_shot=self.few_shot, n_threads=self.n_threads
         )
-        if hasattr(self.agent, "load"):
-            self.agent.load()
-        else:
-            self.agent.parse(WARMUP_REQUEST)
+
+    def warmup(self) -> None:
+        """One short request, so the first timed row does not pay for cold caches."""
+        self.agent.parse(WARMUP_REQUEST)
 
     def predict(self, request: str) -> dict:
         return self.agent.parse(request)
@@ -312,7 +292,7 @@ def _extract(command, param, value, old_request, new_request, rare_words):
             if new[j - 1].lower() in NAME_LEAD and _convert(command, param.name, new[j]) is not None:
                 return new[j]
         rare = [t for t in new if t.lower() in rare_words and _convert(command, param.name, t) is not None]
-        return rare[0] if rare else None
+        return rare[-1] if rare else None  # names tend to come last: "details for api"
     return None
 
 
@@ -390,7 +370,9 @@ def make(name: str, *, model_dir=None, train_path=DEFAULT_TRAIN, n_threads=None)
         return AgentPredictor(name, model_dir, grammar=False, n_threads=n_threads)
     if name == "fewshot":
         shots = few_shot_examples(read_jsonl(Path(train_path)))
+        from venvy.nl.base_model import base_gguf_path
+
         return AgentPredictor(
-            name, base_model_dir(), grammar=True, few_shot=shots, n_threads=n_threads, note=" (base model, no fine-tune)"
+            name, base_gguf_path(), grammar=True, few_shot=shots, n_threads=n_threads, note=" (base model, no fine-tune)"
         )
     raise ValueError(f"unknown baseline {name!r}; choose from {', '.join(BASELINES)}")

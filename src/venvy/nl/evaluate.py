@@ -336,11 +336,17 @@ def predict_all(predictor, rows: list[Row], progress: bool = True, label: str = 
 
 
 def evaluate(predictor, rows: list[Row], *, progress: bool = True, label: str = "") -> dict:
-    """Load the predictor (timed), predict every row, score. Returns the results dict
-    (with per-row verdicts under "rows")."""
+    """Load the predictor (timed: load_s), answer one warm-up request (first_request_s, not
+    in the latency figures), predict every row, score. Returns the results dict (with the
+    per-row verdicts under "rows")."""
     start = time.perf_counter()
     predictor.load()
     load_s = time.perf_counter() - start
+    first_request_s = None
+    if hasattr(predictor, "warmup"):
+        start = time.perf_counter()
+        predictor.warmup()
+        first_request_s = time.perf_counter() - start
     judged = predict_all(predictor, rows, progress=progress, label=label)
     result = score(judged)
     result.update(
@@ -348,6 +354,7 @@ def evaluate(predictor, rows: list[Row], *, progress: bool = True, label: str = 
             "predictor": predictor.name,
             "description": predictor.describe(),
             "load_s": load_s,
+            "first_request_s": first_request_s,
             "peak_rss_bytes": peak_rss_bytes(),
             "size_bytes": predictor.size_bytes(),
             "rows": judged,
@@ -378,7 +385,8 @@ def _summary(result: dict) -> dict:
 @click.option("--no-grammar", is_flag=True, help="Decode without the grammar (same as --baseline finetuned-nogrammar).")
 @click.option("--train", "train_path", type=click.Path(dir_okay=False), default="data/train.jsonl", show_default=True,
               help="Training split: the kNN index and the few-shot examples.")
-@click.option("--limit", type=click.IntRange(1), help="Evaluate at most N rows, spread evenly over the file.")
+@click.option("--limit", type=click.IntRange(1),
+              help="Evaluate at most N rows, spread evenly over the file (with --report: the few-shot baseline's rows).")
 @click.option("--threads", type=click.IntRange(1), help="llama.cpp threads.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (without the per-row verdicts).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write results.json and reliability.png here.")
@@ -390,7 +398,8 @@ def cli(data, baseline, model_dir, no_grammar, train_path, limit, threads, as_js
     from venvy.nl import baselines, report
 
     if full_report:
-        report.run_report(model_dir=model_dir, train_path=train_path, threads=threads, progress=not no_progress)
+        report.run_report(model_dir=model_dir, train_path=train_path, threads=threads, progress=not no_progress,
+                          fewshot_limit=limit or report.DEFAULT_FEWSHOT_LIMIT)
         return
     if not data:
         raise click.UsageError("give --data FILE (or --report).")
