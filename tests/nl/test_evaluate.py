@@ -285,8 +285,86 @@ def test_end_to_end_with_the_real_agent():
     rows = [row("create a python 3.11 venv named backend", "venvy create --name backend --python 3.11"),
             row("list my venvs sorted by size", "venvy ls --sort size"),
             row("git push origin main")]
-    result = ev.evaluate(baselines.make("finetuned"), rows, progress=False)
+    result = ev.evaluate(baselines.make("finetuned", model_dir=baselines.shipped_model_dir()), rows, progress=False)
     assert result["n"] == 3
     assert all(j["predicted_name"] != "invalid" for j in result["rows"])
     assert result["latency_p50_s"] > 0 and result["size_bytes"]["total"] > result["size_bytes"]["adapter"] > 0
     assert result["semantic_accuracy"] >= 2 / 3
+
+
+# -- the report ---------------------------------------------------------------
+
+
+def fake_run(cases, **extra):
+    judged = [ev.judge(r, p) for r, p in cases]
+    result = ev.score(judged)
+    result.update({"rows": judged, "load_s": 0.5, "first_request_s": 0.1, "peak_rss_bytes": 2**27,
+                   "size_bytes": {"adapter": 2**20, "base": 2**26, "total": 2**20 + 2**26}, **extra})
+    return result
+
+
+def report_data():
+    from venvy.nl import report
+
+    rows = [row("a", "venvy ls"), row("b", "venvy stats"), row("c", "venvy current"), row("d")]
+    finetuned = fake_run(list(zip(rows, [pred("venvy ls"), pred("venvy stats"), pred("venvy ls"), pred(None)])))
+    knn = fake_run(list(zip(rows, [pred("venvy ls"), pred("venvy ls"), pred("venvy current"), pred(None)])))
+    subset = ev.select(rows, 2)  # rows a and c
+    fewshot = fake_run(list(zip(subset, [pred(None), pred("venvy current")])))
+    runs = {"finetuned": finetuned, "knn": knn, "fewshot": fewshot, "finetuned-nogrammar": {"error": "boom"}}
+    return {
+        "generated": "now", "commit": "abc", "machine": "test machine", "model": {"describe": "m"},
+        "sets": {"test": "t.jsonl"}, "limits": {"test": {"fewshot": 2}}, "wall_s": 1.0,
+        "runs": {"test": runs},
+        "same_rows": {"test": {"limit": 2, "scores": {"finetuned": report.rescore(finetuned, 2), "knn": report.rescore(knn, 2),
+                                                      "fewshot": fewshot}}},
+    }
+
+
+def test_compare_uses_the_same_rows_for_the_limited_baseline():
+    from venvy.nl import report
+
+    verdict = report.compare(report_data(), "test")
+    knn = verdict["knn"]
+    assert [e[0] for e in knn["wins"]] == ["stats"] and [e[0] for e in knn["losses"]] == ["current"]
+    assert knn["overall"] == [0.75, 0.75]
+    few = verdict["fewshot"]  # on rows a (ls) and c (current) only
+    assert few["overall"] == [0.5, 0.5]
+    assert [e[0] for e in few["wins"]] == ["ls"] and [e[0] for e in few["losses"]] == ["current"]
+    assert "finetuned-nogrammar" not in verdict  # failed runs are reported, not compared
+
+
+def test_markdown_and_readme_block_come_from_the_data(tmp_path):
+    from venvy.nl import report
+
+    data = report_data()
+    md = report.render_markdown(data, "PYTHONPATH=src python -m venvy.nl.report")
+    assert "| fine-tuned + grammar | 4 | 75.0% | 75.0% | 100.0% |" in md
+    assert "| base + few-shot + grammar | 2 of 4 (--limit) | 50.0%" in md
+    assert "not run: boom" in md
+    assert "wins on stats (100.0% vs 0.0%, n=1)" in md
+    assert "1 × current -> ls" in md
+    block = report.readme_block(data)
+    assert block.startswith(report.MARK_START) and block.endswith(report.MARK_END)
+    assert "| kNN (TF-IDF) + value filling | 75.0% | 75.0% | – | – |" in block
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{report.MARK_START}\nold\n{report.MARK_END}\n\nrest\n")
+    written = report.write_report(data, tmp_path / "docs", readme, "cmd")
+    text = readme.read_text()
+    assert "old" not in text and text.startswith("# x") and text.endswith("rest\n") and "75.0%" in text
+    saved = json.loads((tmp_path / "docs" / "results.json").read_text())
+    assert saved["runs"]["test"]["finetuned"]["semantic_accuracy"] == 0.75 and "rows" not in saved["runs"]["test"]["knn"]
+    assert (tmp_path / "docs" / "reliability.png").is_file() and (tmp_path / "docs" / "results.md") in written
+
+
+def test_readme_without_markers_gets_a_side_file(tmp_path):
+    from venvy.nl import report
+
+    assert report.replace_block("no markers here", "B") is None
+    assert report.replace_block(f"a{report.MARK_START}x{report.MARK_END}b", "B") == "aBb"
+    readme = tmp_path / "README.md"
+    readme.write_text("plain\n")
+    report.write_report(report_data(), tmp_path / "docs", readme, "cmd")
+    assert readme.read_text() == "plain\n"
+    assert (tmp_path / "docs" / "results_readme_block.md").read_text().startswith(report.MARK_START)
