@@ -44,8 +44,11 @@ def run_wizard(request, *, print_only=False, assume_yes=False, agent=None, execu
 
     agent: anything with .parse(text) -> dict (VenvyNLAgent.parse's shape); None loads
     the real model. execute: args -> exit code; None runs the click command in-process.
+    Both can also come from the root context's obj (tests: CliRunner.invoke(main, args,
+    obj={"venvy.nl.agent": fake})), so the real CLI routing is what gets tested.
     """
-    execute = execute or run_in_process
+    agent = agent or _injected("venvy.nl.agent")
+    execute = execute or _injected("venvy.nl.execute") or run_in_process
     if request is None:
         if print_only:
             raise click.UsageError('--print needs a request: venvy -w --print "list my venvs"')
@@ -54,6 +57,12 @@ def run_wizard(request, *, print_only=False, assume_yes=False, agent=None, execu
         raise VenvyError('the request is empty: say what you want, e.g. venvy -w "list my venvs".')
     agent = agent or load_agent()
     return handle(request, agent, print_only=print_only, assume_yes=assume_yes, execute=execute)
+
+
+def _injected(key: str):
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj.get(key) if isinstance(obj, dict) else None
 
 
 def _has_words(request: str) -> bool:
