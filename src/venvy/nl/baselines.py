@@ -6,8 +6,9 @@
 - finetuned-nogrammar  the same model decoding freely; unparseable output is an error
 - fewshot              the base SmolLM2-135M-Instruct, no fine-tune, with a fixed few-shot
                        prompt drawn from the TRAIN split, and the same grammar
-- knn                  no network: TF-IDF nearest neighbour over the training requests; the
-                       neighbour's command is re-filled with values taken from the new request
+- knn                  no network: TF-IDF nearest neighbours over the training requests (the 5
+                       nearest vote for the command name); the nearest neighbour with that name
+                       gives the command, re-filled with values taken from the new request
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ DEFAULT_TRAIN = Path("data/train.jsonl")
 FEW_SHOT_SEED = 0
 FEW_SHOT_NONE = 2  # no-command examples in the few-shot prompt, besides one per command
 WARMUP_REQUEST = "list my venvs"
+KNN_K = 5  # neighbours that vote for the command name (chosen on val: 1, 3, 5, 9 tried)
 
 
 def read_jsonl(path: Path) -> list[tuple[str, str | None]]:
@@ -136,7 +138,7 @@ LIST_STOP = {
 }  # fmt: skip
 LIST_LEAD = re.compile(r"\b(?:with|packages?|install(?:ing)?|including|plus|libs?|add(?:ing)?)\b", re.I)
 PACKAGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\[\]-]*(?:(?:==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*]+)?")
-NAME_LEAD = ("named", "called", "name", "as")
+NAME_LEAD = ("named", "called", "name", "as", "-n", "--name")
 
 
 def tokens(text: str) -> list[str]:
@@ -186,15 +188,21 @@ class TfIdfIndex:
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         return {f: w / norm for f, w in vec.items()}
 
-    def nearest(self, text: str) -> tuple[int, float] | None:
+    def scores(self, text: str) -> dict:
         scores = defaultdict(float)
         for f, w in self._vector(features(text)).items():
             for i, dw in self.postings[f]:
                 scores[i] += w * dw
-        if not scores:
-            return None
-        best = min(scores, key=lambda i: (-scores[i], i))
-        return best, min(1.0, scores[best])
+        return scores
+
+    def top(self, text: str, k: int) -> list[tuple[int, float]]:
+        """The k most similar documents, best first (ties: lower index)."""
+        scores = self.scores(text)
+        return [(i, min(1.0, scores[i])) for i in sorted(scores, key=lambda i: (-scores[i], i))[:k]]
+
+    def nearest(self, text: str) -> tuple[int, float] | None:
+        top = self.top(text, 1)
+        return top[0] if top else None
 
 
 def _click_param(command: str, param_name: str):
@@ -204,9 +212,12 @@ def _click_param(command: str, param_name: str):
 
 
 def _convert(command: str, param_name: str, token: str):
-    """The token as a value of that parameter, or None when it is not one."""
+    """The token as a value of that parameter, or None when it is not one (an option-like
+    token such as "--python" is never a value)."""
     import click
 
+    if token.startswith("-"):
+        return None
     try:
         return _click_param(command, param_name).type.convert(token, None, None)
     except (click.BadParameter, ValueError, TypeError):
@@ -296,11 +307,16 @@ def _extract(command, param, value, old_request, new_request, rare_words):
     return None
 
 
+def _name(command: str | None) -> str | None:
+    return command.split()[1] if command else None
+
+
 class KnnPredictor:
     name = "knn"
 
-    def __init__(self, train_path: Path = DEFAULT_TRAIN):
+    def __init__(self, train_path: Path = DEFAULT_TRAIN, k: int = KNN_K):
         self.train_path = Path(train_path)
+        self.k = k
         self.train = []
         self.index = None
         self.common = set()
@@ -337,10 +353,16 @@ class KnnPredictor:
             return contract.canonical(old_command)
 
     def predict(self, request: str) -> dict:
-        hit = self.index.nearest(request)
-        if hit is None:
+        top = self.index.top(request, self.k)
+        if not top:
             return {"command": None, "confidence": 0.0, "raw_score": 0.0, "answer": None, "error": None}
-        i, similarity = hit
+        # the k neighbours vote for a command name (weighted by similarity); the nearest
+        # neighbour with the winning name gives the command's shape
+        votes = defaultdict(float)
+        for i, sim in top:
+            votes[_name(self.train[i][1])] += sim
+        winner = max(votes, key=votes.get)  # a tie goes to the name seen first, i.e. nearest
+        i, similarity = next((i, sim) for i, sim in top if _name(self.train[i][1]) == winner)
         old_request, old_command = self.train[i]
         command = self.refill(old_request, old_command, request) if old_command else None
         return {
@@ -357,7 +379,7 @@ class KnnPredictor:
         return {"model_file": str(self.train_path), "adapter": 0, "base": size, "total": size}
 
     def describe(self) -> str:
-        return f"TF-IDF nearest neighbour over {len(self.train)} training requests, values re-filled"
+        return f"TF-IDF nearest neighbours (k={self.k} vote) over {len(self.train)} training requests, values re-filled"
 
 
 def make(name: str, *, model_dir=None, train_path=DEFAULT_TRAIN, n_threads=None):
