@@ -191,6 +191,7 @@ def _model_info(model_dir) -> dict:
         "training": manifest.get("training"),
         "calibrated": bool(manifest.get("calibration")),
         "calibration_method": (manifest.get("calibration") or {}).get("method"),
+        "calibration_data": (manifest.get("calibration") or {}).get("data"),
     }
 
 
@@ -423,9 +424,12 @@ def render_markdown(data: dict, command: str) -> str:
             out.append("")
     header, rows = threshold_rows(data)
     if len(header) > 1:
+        fitted = model.get("calibration_data")
+        where = (f"The calibration was fitted on `{fitted}`, so its rows are in-sample; the other sets are held out."
+                 if fitted else "The model has no calibration block: confidence is the raw score.")
         out += ["## Calibration (fine-tuned + grammar)", "",
                 "Rows with confidence ≥ t are kept: coverage = kept / all rows, precision = semantic accuracy of the kept ones.",
-                "", table(header, rows), "", "![reliability diagram](reliability.png)", ""]
+                where, "", table(header, rows), "", "![reliability diagram](reliability.png)", ""]
     out += ["## Cost", "", "Measured on the test-set runs, each predictor in its own process.", "", cost_table(data), ""]
     return "\n".join(out)
 
