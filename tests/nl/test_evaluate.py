@@ -316,7 +316,8 @@ def report_data():
         "generated": "now", "commit": "abc", "machine": "test machine", "model": {"describe": "m"},
         "sets": {"test": "t.jsonl"}, "limits": {"test": {"fewshot": 2}}, "wall_s": 1.0,
         "runs": {"test": runs},
-        "same_rows": {"test": {"limit": 2, "scores": {"finetuned": report.rescore(finetuned, 2), "knn": report.rescore(knn, 2),
+        "same_rows": {"test": {"limit": 2, "scores": {"finetuned": report.rescore(finetuned, fewshot["rows"]),
+                                                      "knn": report.rescore(knn, fewshot["rows"]),
                                                       "fewshot": fewshot}}},
     }
 

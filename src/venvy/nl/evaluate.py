@@ -28,6 +28,7 @@ from pathlib import Path
 
 import click
 
+from venvy.errors import VenvyError
 from venvy.nl import contract
 from venvy.nl.baselines import BASELINES
 
@@ -411,7 +412,7 @@ def cli(data, baseline, model_dir, no_grammar, train_path, limit, threads, as_js
         rows = select(load_rows(data), limit)
         predictor = baselines.make(baseline, model_dir=model_dir, train_path=train_path, n_threads=threads)
         result = evaluate(predictor, rows, progress=not no_progress, label=f"{baseline} {Path(data).name}")
-    except (DataError, OSError) as exc:
+    except (DataError, OSError, VenvyError) as exc:
         raise click.ClickException(str(exc)) from None
     result.update({"data": str(data), "limit": limit})
     if out_dir:

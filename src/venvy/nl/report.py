@@ -9,6 +9,7 @@ Every figure written here comes out of venvy.nl.evaluate; nothing is typed by ha
 
 from __future__ import annotations
 
+import collections
 import datetime as _dt
 import json
 import os
@@ -134,19 +135,25 @@ def _run_one(set_name, path, baseline, out_dir: Path, *, model_dir, train_path, 
     """One baseline on one set, in its own process (clean load time and peak RSS)."""
     run_dir = out_dir / f"{set_name}-{baseline}"
     args = [sys.executable, "-m", "venvy.nl.evaluate", "--data", str(path), "--baseline", baseline,
-            "--train", str(train_path), "--out", str(run_dir), "--json"]
+            "--train", str(train_path), "--out", str(run_dir)]
     args += ["--limit", str(limit)] if limit else []
     args += ["--model", str(model_dir)] if model_dir and baseline.startswith("finetuned") else []
     args += ["--threads", str(threads)] if threads else []
     args += [] if progress else ["--no-progress"]
     click.echo(f"[report] {baseline} on {set_name} ({path}{f', limit {limit}' if limit else ''})", err=True)
     started = time.perf_counter()
-    done = subprocess.run(args, stdout=subprocess.PIPE, stderr=None if progress else subprocess.PIPE, text=True)
+    # stderr is streamed through (the progress bar) and its tail kept for a failure's reason
+    tail = collections.deque(maxlen=5)
+    with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
+        for line in proc.stderr:
+            tail.append(line.rstrip())
+            if progress:
+                sys.stderr.write(line)
     wall = time.perf_counter() - started
-    if done.returncode != 0 or not (run_dir / "results.json").is_file():
-        reason = (done.stderr or "").strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
-        click.echo(f"[report]   failed: {reason[0]}", err=True)
-        return {"error": reason[0], "wall_s": wall}
+    if proc.returncode != 0 or not (run_dir / "results.json").is_file():
+        reason = next((line for line in reversed(tail) if line.strip()), f"exit status {proc.returncode}")
+        click.echo(f"[report]   failed: {reason}", err=True)
+        return {"error": reason, "wall_s": wall}
     result = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
     result["wall_s"] = wall
     return result
@@ -195,11 +202,19 @@ def _model_info(model_dir) -> dict:
     }
 
 
-def rescore(result: dict, limit: int | None) -> dict | None:
-    """A full run's metrics on the rows a limited run saw (same select())."""
+def rescore(result: dict, subset: list[dict]) -> dict | None:
+    """A run's metrics on the rows another (limited) run saw, matched by request and
+    accepted commands."""
     if not result or "rows" not in result:
         return None
-    return ev.score(ev.select(result["rows"], limit))
+    wanted = collections.Counter((j["request"], tuple(j["accepted"])) for j in subset)
+    picked = []
+    for j in result["rows"]:
+        key = (j["request"], tuple(j["accepted"]))
+        if wanted[key] > 0:
+            wanted[key] -= 1
+            picked.append(j)
+    return ev.score(picked)
 
 
 def _summary(result: dict) -> dict:
@@ -217,7 +232,7 @@ def collect(*, model_dir=None, train_path="data/train.jsonl", threads=None, prog
             continue
         runs[set_name], limits[set_name] = {}, {}
         for baseline in names:
-            lim = fewshot_limit if baseline in LIMITED else limit
+            lim = min(fewshot_limit, limit or fewshot_limit) if baseline in LIMITED else limit
             limits[set_name][baseline] = lim
             runs[set_name][baseline] = _run_one(
                 set_name, path, baseline, work_dir, model_dir=model_dir, train_path=train_path,
@@ -230,7 +245,7 @@ def collect(*, model_dir=None, train_path="data/train.jsonl", threads=None, prog
             if limited in by_name and lim and "rows" in by_name[limited] and by_name[limited]["n"] < _full_n(by_name):
                 same_rows[set_name] = {
                     "limit": lim,
-                    "scores": {name: (rescore(r, lim) if name not in LIMITED else _summary(r))
+                    "scores": {name: (rescore(r, by_name[limited]["rows"]) if name not in LIMITED else _summary(r))
                                for name, r in by_name.items() if "rows" in r},
                 }
     return {
