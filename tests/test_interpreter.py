@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from venvy import interpreter
+from venvy.versions import matches
 from venvy.errors import InterpreterNotFoundError
 
 
@@ -43,7 +44,7 @@ def fake_pyenv(tmp_path, monkeypatch, *versions):
     [("3.11.4", "3.11", True), ("3.11.4", "3.1", False), ("3.11", "3.11.4", False), ("3.11.4", "3", True), (None, "3", False)],
 )
 def test_matches_compares_dotted_components(version, wanted, ok):
-    assert interpreter.matches(version, wanted) is ok
+    assert matches(version, wanted) is ok
 
 
 def test_no_version_is_the_running_interpreter(isolated_path):

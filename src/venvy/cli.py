@@ -144,7 +144,7 @@ def create(name, python, path, packages, requirements):
 def ls_cmd(sort, fmt, python):
     """List registered venvs (instant: reads the registry, not the disk)."""
     from venvy import render
-    from venvy.ops.query import list_venvs
+    from venvy.ops.listing import list_venvs
 
     render.venvs(list_venvs(sort, python), fmt)
 

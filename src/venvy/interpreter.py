@@ -19,6 +19,7 @@ from pathlib import Path
 
 from venvy import paths
 from venvy.errors import InterpreterNotFoundError
+from venvy.versions import matches, version_parts
 
 _PYTHON_NAME_RE = re.compile(r"python(\d+(?:\.\d+)?)")
 _VERSION_DIR_RE = re.compile(r"\d+\.\d+(?:\.\d+)?")
@@ -32,23 +33,6 @@ class Interpreter:
     executable: str  # the uv binary, or the python binary
     version: str | None  # the version asked for or found (None: uv decides)
     source: str  # "uv", "current", "PATH", "pyenv"
-
-
-def version_parts(version: str) -> tuple[int, ...]:
-    parts = []
-    for piece in version.split("."):
-        if not piece.isdigit():
-            break
-        parts.append(int(piece))
-    return tuple(parts)
-
-
-def matches(version: str | None, wanted: str) -> bool:
-    """'3.11' matches 3.11 and 3.11.4 but not 3.1 or 3.110: dotted components compared."""
-    if not version:
-        return False
-    have, want = version_parts(version), version_parts(wanted)
-    return bool(want) and have[: len(want)] == want
 
 
 def find_uv() -> str | None:

@@ -8,17 +8,33 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
+
+def home_text() -> str:
+    """The data root as a string (no pathlib: `venvy ls` stays light)."""
+    value = os.environ.get("VENVY_HOME")
+    return os.path.expanduser(value) if value else os.path.join(os.path.expanduser("~"), ".venvy")
 
 
 def home() -> Path:
     """The data root: $VENVY_HOME, default ~/.venvy."""
-    value = os.environ.get("VENVY_HOME")
-    return Path(value).expanduser() if value else Path.home() / ".venvy"
+    from pathlib import Path
+
+    return Path(home_text())
+
+
+def registry_db_text() -> str:
+    return os.path.join(home_text(), "registry.db")
 
 
 def registry_db() -> Path:
-    return home() / "registry.db"
+    from pathlib import Path
+
+    return Path(registry_db_text())
 
 
 def envs_dir() -> Path:
@@ -30,12 +46,16 @@ def models_dir() -> Path:
 
 
 def pyenv_root() -> Path:
+    from pathlib import Path
+
     value = os.environ.get("PYENV_ROOT")
     return Path(value).expanduser() if value else Path.home() / ".pyenv"
 
 
 def poetry_venv_dirs() -> list[Path]:
     """Folders where poetry keeps the venvs it makes."""
+    from pathlib import Path
+
     found = []
     if os.environ.get("POETRY_VIRTUALENVS_PATH"):
         found.append(Path(os.environ["POETRY_VIRTUALENVS_PATH"]).expanduser())
@@ -50,6 +70,8 @@ def poetry_venv_dirs() -> list[Path]:
 
 def pipenv_venv_dirs() -> list[Path]:
     """Folders where pipenv (and virtualenvwrapper's $WORKON_HOME) keep venvs."""
+    from pathlib import Path
+
     data = os.environ.get("XDG_DATA_HOME")
     found = [(Path(data) if data else Path.home() / ".local" / "share") / "virtualenvs"]
     return found
@@ -57,6 +79,8 @@ def pipenv_venv_dirs() -> list[Path]:
 
 def well_known_venv_dirs() -> list[Path]:
     """Folders that hold venvs one level down: checked by `scan --home` even when deeper than --depth."""
+    from pathlib import Path
+
     home_dir = Path.home()
     found = [envs_dir(), home_dir / ".virtualenvs", *pipenv_venv_dirs(), *poetry_venv_dirs()]
     if os.environ.get("WORKON_HOME"):

@@ -11,15 +11,18 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from venvy import paths
 from venvy.errors import AlreadyExistsError, NotFoundError, RegistryError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
 
 BUSY_TIMEOUT_MS = 15_000
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -41,7 +44,7 @@ def to_iso(moment: datetime | float | None) -> str | None:
 def from_iso(text: str | None) -> datetime | None:
     if not text:
         return None
-    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))  # C parser: strptime is 10x slower
 
 
 def now_iso() -> str:
@@ -122,10 +125,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 class Registry:
     """An open registry. Use `open_registry()`; close it (or use `with`)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: str | Path):
         self.path = path
         with self._errors():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             self.db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -323,6 +326,6 @@ class Registry:
             return cursor.rowcount > 0
 
 
-def open_registry(path: Path | None = None) -> Registry:
+def open_registry(path: str | Path | None = None) -> Registry:
     """Open (and create or migrate) the registry; default $VENVY_HOME/registry.db."""
-    return Registry(path or paths.registry_db())
+    return Registry(path or paths.registry_db_text())

@@ -1,7 +1,8 @@
 """Rendering: rich tables for people, JSON for scripts, one path per line for shells.
 
 Results go to stdout, diagnostics and progress to stderr. rich is imported only
-by the functions that draw with it, so `venvy ls --format json` never loads it.
+by the functions that draw with it; `venvy ls` (its 1,000-row table included)
+never loads it, which keeps it within its time budget.
 NO_COLOR is honoured (rich reads it). JSON keys are stable and documented in
 docs/cli.md; every JSON document carries "schema_version".
 """
@@ -71,7 +72,17 @@ def record_dict(record: VenvRecord) -> dict:
 
 
 def write_json(document: dict) -> None:
-    sys.stdout.write(json.dumps({"schema_version": SCHEMA_VERSION, **document}, indent=2) + "\n")
+    """Pretty enough to read, fast to write: top-level keys one per line, list items one per
+    line, each piece by json's C encoder (indent= would switch to the slow pure-Python one)."""
+    document = {"schema_version": SCHEMA_VERSION, **document}
+    lines = []
+    for key, value in document.items():
+        if isinstance(value, list) and value:
+            items = ",\n    ".join(json.dumps(item) for item in value)
+            lines.append(f"  {json.dumps(key)}: [\n    {items}\n  ]")
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value)}")
+    sys.stdout.write("{\n" + ",\n".join(lines) + "\n}\n")
 
 
 def err(message: str) -> None:
@@ -109,21 +120,62 @@ def venvs(records: list[VenvRecord], fmt: str) -> None:
     if not records:
         err("No venvs registered. Find the ones you have with `venvy scan --home`, or make one with `venvy create`.")
         return
-    table = _table("Name", "Python", "Kind", "Size", "Pkgs", "Last used", "Health", "Path")
     now = datetime.now(timezone.utc)
-    for r in records:
-        health = f"[{HEALTH_STYLE.get(r.health, 'white')}]{r.health}[/]"
-        table.add_row(
+    header = ("Name", "Python", "Kind", "Size", "Pkgs", "Last used", "Health", "Path")
+    rows = [
+        (
             r.name,
             r.python or "?",
             r.kind,
             human_size(r.size_bytes),
             "-" if r.packages is None else str(r.packages),
             ago(r.last_used_at, now),
-            health,
+            r.health,
             short_path(r.path),
         )
-    _console().print(table)
+        for r in records
+    ]
+    sys.stdout.write(aligned(header, rows, right=(3, 4), styles={6: HEALTH_STYLE}, color=color_enabled()))
+
+
+ANSI = {"bold": "1", "green": "32", "red": "31", "yellow": "33"}
+
+
+def color_enabled(stream=None) -> bool:
+    """As rich decides: a terminal, NO_COLOR unset, TERM not dumb; FORCE_COLOR forces it."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], right=(), styles=None, color=False) -> str:
+    """A borderless table as text, columns padded by hand (ANSI styles when `color`).
+
+    This is `venvy ls`'s table: rich's Table measures every cell and needs seconds for a
+    thousand rows, and importing rich alone costs more than the whole listing. The last
+    column is not padded, so a long path wraps instead of being cut.
+    """
+    styles = styles or {}
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
+    last = len(header) - 1
+
+    def paint(text: str, style: str | None) -> str:
+        return f"\x1b[{ANSI[style]}m{text}\x1b[0m" if color and style else text
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = []
+        for i, cell in enumerate(row):
+            padded = (cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])) if i < last else cell
+            cells.append(paint(padded, styles[i].get(cell)) if i in styles else padded)
+        return "  ".join(cells)
+
+    head = "  ".join(
+        (h.rjust(widths[i]) if i in right else h.ljust(widths[i])) if i < last else h for i, h in enumerate(header)
+    )
+    return "\n".join([paint(head, "bold"), *map(line, rows)]) + "\n"
 
 
 # --------------------------------------------------------------------------

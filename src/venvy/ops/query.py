@@ -1,4 +1,4 @@
-"""ls, info, current and stats: read the registry (info and stats also look at the disk)."""
+"""info, current and stats: the registry plus a fresh look at the disk."""
 
 from __future__ import annotations
 
@@ -8,39 +8,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from venvy import venv
-from venvy.interpreter import matches, version_parts
 from venvy.registry import VenvRecord, from_iso, open_registry
-
-SORTS = ("name", "recent", "size", "created", "python")
-# attribute, newest/biggest first?
-_SORT_KEYS = {
-    "recent": ("last_used_at", True),
-    "size": ("size_bytes", True),
-    "created": ("created_at", True),
-    "python": ("python", False),
-}
-
-
-def sort_records(records: list[VenvRecord], sort: str = "name") -> list[VenvRecord]:
-    """name: A-Z; recent, size, created: newest / biggest first; python: oldest version first.
-    Unknown values go last; ties keep name order."""
-    records = sorted(records, key=lambda r: (r.name.lower(), r.name))
-    if sort == "name":
-        return records
-    attr, reverse = _SORT_KEYS[sort]
-    known = [r for r in records if getattr(r, attr) is not None]
-    unknown = [r for r in records if getattr(r, attr) is None]
-    key = (lambda r: version_parts(r.python)) if attr == "python" else (lambda r: getattr(r, attr))
-    return sorted(known, key=key, reverse=reverse) + unknown
-
-
-def list_venvs(sort: str = "name", python: str | None = None) -> list[VenvRecord]:
-    """The registered venvs, from the registry only (the disk is not touched)."""
-    with open_registry() as reg:
-        records = reg.all()
-    if python:
-        records = [r for r in records if matches(r.python, python)]
-    return sort_records(records, sort)
+from venvy.versions import version_parts
 
 
 def info(name: str) -> VenvRecord:
