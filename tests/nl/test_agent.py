@@ -371,3 +371,27 @@ def test_fine_tuned_examples(agent, fine_tuned, text, expected):
 def test_fine_tuned_calibration_is_present(agent, fine_tuned):
     assert agent.calibration, "run: python -m venvy.nl.calibrate --data data/val.jsonl"
     assert agent.calibration["method"] == "platt"
+
+
+@pytest.mark.model
+def test_prefix_kv_state_on_disk_gives_identical_results(model, tmp_path):
+    """A fresh process restores the prompt prefix from $VENVY_HOME/cache instead of
+    evaluating it; the answers and scores are the same bit for bit."""
+    code = (
+        "import json\n"
+        "from venvy.nl.agent import VenvyNLAgent\n"
+        f"a = VenvyNLAgent({str(model[0])!r})\n"
+        "print(json.dumps([(r['answer'], r['raw_score']) for r in map(a.parse, "
+        "['create a python 3.11 venv named backend', 'list my venvs'])]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC), "VENVY_HOME": str(tmp_path / "h")}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    cached = list((tmp_path / "h" / "cache").glob("prefix-*.kv"))
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert len(cached) == 1 and cached[0].stat().st_size > 0
+    assert json.loads(first.stdout) == json.loads(second.stdout)
+    cached[0].write_bytes(b"torn file")  # a broken cache is ignored, not fatal
+    third = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert third.returncode == 0 and json.loads(third.stdout) == json.loads(first.stdout)
+    assert third.stderr == ""

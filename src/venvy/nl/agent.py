@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from venvy.errors import ModelError
-from venvy.nl import base_model, calibrate, contract, model_source, prompt
+from venvy.nl import base_model, calibrate, contract, model_source, prefix_cache, prompt
 
 N_CTX = 512
 MAX_TOKENS = 96  # the longest command the grammar can express in practice fits easily
@@ -249,6 +249,7 @@ class VenvyNLAgent:
         self.few_shot = tuple(few_shot)
         self.max_tokens = max_tokens
         self.calibration = self.spec.calibration
+        self._prefix: list[int] | None = None
 
     @property
     def load_s(self) -> float:
@@ -325,9 +326,28 @@ class VenvyNLAgent:
 
     # -- decoding -----------------------------------------------------------
 
+    def _prefix_tokens(self) -> list[int]:
+        """The tokens every prompt starts with (system turn, few-shot turns, the user tag)."""
+        if self._prefix is None:
+            a, b = self._tokenize(self._render("a")), self._tokenize(self._render("b"))
+            n = 0
+            while n < min(len(a), len(b)) and a[n] == b[n]:
+                n += 1
+            self._prefix = a[:n]
+        return self._prefix
+
     def _eval_prompt(self, tokens: list[int]) -> None:
-        """Evaluate `tokens`, reusing the KV cache for the prefix shared with the last call."""
+        """Evaluate `tokens`, reusing the KV cache for the prefix shared with the last call.
+
+        In a fresh process the common prefix comes from a KV state file
+        ($VENVY_HOME/cache/prefix-*.kv) when one matches this model and prompt; the prefix
+        is always evaluated as its own batch, so cached and uncached runs compute the same."""
         llm = self.loaded.llm
+        prefix = self._prefix_tokens()
+        if llm.n_tokens == 0 and prefix and tokens[: len(prefix)] == prefix and len(tokens) > len(prefix):
+            if not prefix_cache.restore(self.loaded, prefix):
+                llm.eval(prefix)
+                prefix_cache.save(self.loaded, prefix)
         cached = llm.input_ids[: llm.n_tokens].tolist()
         keep = 0
         for a, b in zip(cached, tokens):

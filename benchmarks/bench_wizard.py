@@ -1,0 +1,167 @@
+"""Speed of the natural-language mode.
+
+    PYTHONPATH=src python benchmarks/bench_wizard.py [--model DIR_OR_GGUF] [--runs 5] [--json]
+
+Measures, on this machine (the line printed first):
+  - import llama_cpp, and model load (VenvyNLAgent construction: resolve + load)   target load <= 0.5 s
+  - parse latency over a fixed list of requests, after one warm-up parse            target p50 <= 150 ms, p95 <= 300 ms
+  - `venvy -w --print "list my venvs"` as a whole process (median of --runs)       target <= 1.5 s
+  - peak RSS of that process                                                        target <= 500 MB
+The load average is printed too: on a shared machine the numbers move with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+REQUESTS = [
+    "list my venvs",
+    "create a python 3.11 venv named backend",
+    "list all venvs sorted by size in json",
+    "remove venvs older than 90 days",
+    "preview deleting envs unused for two weeks",
+    "stop tracking legacy but keep its files",
+    "show me details about the api env",
+    "which venv is active right now",
+    "how much disk do my environments use",
+    "find all virtualenvs in my home folder",
+    "register the venv in ./env as web",
+    "print the zsh hook",
+    "make a venv at ~/work/x/.venv with requests and rich",
+    "delete the env called old",
+    "stats as json please",
+    "list only python 3.12 environments, most recent first",
+    "what's the weather in Paris",
+    "git push origin main",
+    "scan ~/projects 5 levels deep",
+    "create an env from requirements.txt named ml with python 3.10",
+]
+
+TARGETS = {"load_s": 0.5, "parse_p50_ms": 150, "parse_p95_ms": 300, "process_s": 1.5, "peak_rss_mb": 500}
+
+
+def percentile(values, q):
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def bench_in_process(model):
+    t0 = time.perf_counter()
+    import llama_cpp  # noqa: F401
+
+    import_s = time.perf_counter() - t0
+    from venvy.nl.agent import VenvyNLAgent
+
+    t1 = time.perf_counter()
+    agent = VenvyNLAgent(model)
+    construct_s = time.perf_counter() - t1
+    first = agent.parse(REQUESTS[0])
+    latencies = []
+    answers = []
+    for request in REQUESTS:
+        result = agent.parse(request)
+        latencies.append(result["latency_s"])
+        answers.append((request, result["command"], result["confidence"]))
+    return {
+        "model": agent.spec.describe(),
+        "threads": agent.loaded.llm.n_threads,
+        "import_llama_cpp_s": import_s,
+        "load_s": agent.load_s,
+        "construct_s": construct_s,
+        "first_parse_ms": first["latency_s"] * 1000,
+        "parse_p50_ms": percentile(latencies, 0.5) * 1000,
+        "parse_p95_ms": percentile(latencies, 0.95) * 1000,
+        "parse_max_ms": max(latencies) * 1000,
+        "requests": len(latencies),
+        "answers": answers,
+    }
+
+
+def bench_process(model, runs):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    if model:
+        env["VENVY_MODEL"] = str(_gguf(Path(model)))
+    walls = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "venvy", "-w", "--print", "list my venvs"],
+            capture_output=True, text=True, env=env,
+        )
+        walls.append(time.perf_counter() - t0)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"venvy -w --print failed: {proc.stderr.strip()}")
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    return {
+        "process_s": statistics.median(walls),
+        "process_min_s": min(walls),
+        "process_runs": runs,
+        "process_stdout": proc.stdout.strip(),
+        "peak_rss_mb": peak_kb / 1024,
+    }
+
+
+def _gguf(model: Path) -> Path:
+    if model.is_dir():
+        return model / json.loads((model / "manifest.json").read_text())["file"]
+    return model
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", help="model folder or GGUF (default: what venvy -w resolves)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    from machine import describe
+
+    load1, load5, _ = os.getloadavg()
+    # The whole-process runs first, while this process has no model loaded (its RSS would not count
+    # anyway: RUSAGE_CHILDREN only sees the children).
+    process = bench_process(args.model, args.runs)
+    inproc = bench_in_process(args.model)
+    result = {"machine": describe(), "loadavg_1m": load1, "loadavg_5m": load5, **inproc, **process}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(result["machine"])
+    print(f"load average {load1:.2f} (1 min), {load5:.2f} (5 min); llama.cpp threads: {result['threads']}")
+    print(f"model: {result['model']}")
+    rows = [
+        ("import llama_cpp", f"{result['import_llama_cpp_s']:.3f} s", ""),
+        ("model load", f"{result['load_s']:.3f} s", f"<= {TARGETS['load_s']} s"),
+        ("VenvyNLAgent() total", f"{result['construct_s']:.3f} s", ""),
+        ("first parse (cold prompt)", f"{result['first_parse_ms']:.0f} ms", ""),
+        (f"parse p50 ({result['requests']} requests)", f"{result['parse_p50_ms']:.0f} ms", f"<= {TARGETS['parse_p50_ms']} ms"),
+        ("parse p95", f"{result['parse_p95_ms']:.0f} ms", f"<= {TARGETS['parse_p95_ms']} ms"),
+        ("parse max", f"{result['parse_max_ms']:.0f} ms", ""),
+        (f"venvy -w --print (median of {args.runs})", f"{result['process_s']:.2f} s", f"<= {TARGETS['process_s']} s"),
+        ("  fastest run", f"{result['process_min_s']:.2f} s", ""),
+        ("peak RSS of that process", f"{result['peak_rss_mb']:.0f} MB", f"<= {TARGETS['peak_rss_mb']} MB"),
+    ]
+    for name, value, target in rows:
+        print(f"  {name:<36} {value:>10}   {target}")
+    print(f"  process printed: {result['process_stdout'] or '(nothing: no command)'}")
+    print("answers:")
+    for request, command, confidence in result["answers"]:
+        print(f"  {confidence:5.0%}  {request!r:60} -> {command}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
