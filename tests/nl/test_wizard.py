@@ -362,6 +362,43 @@ def test_a_failing_real_command_is_one_error_line():
     assert "Traceback" not in result.output
 
 
+@pytest.fixture
+def registered_old(tmp_path):
+    """A real venv registered as 'old' through the real CLI."""
+    import subprocess
+
+    venv = tmp_path / "old-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    result = CliRunner().invoke(main, ["register", str(venv), "--name", "old"])
+    assert result.exit_code == 0, result.output
+    return venv
+
+
+def test_real_rm_still_asks_itself_after_the_wizard_yes(registered_old):
+    agent = FakeAgent({"delete old": ("venvy rm old", 0.95)})
+    result = run(["-w", "delete old"], agent, input="y\nn\n")  # wizard: yes; rm's own question: no
+    assert result.exit_code == 1
+    assert "Nothing was changed." in result.stderr
+    assert registered_old.is_dir()
+
+
+def test_real_rm_with_wizard_yes_deletes_without_questions(registered_old):
+    agent = FakeAgent({"delete old": ("venvy rm old", 0.95)})
+    result = run(["-w", "--yes", "delete old"], agent)
+    assert result.exit_code == 0, result.output
+    assert not registered_old.exists()
+    assert "venvy rm old --yes" in result.stderr
+
+
+def test_interactive_mode_survives_a_declined_real_rm(registered_old):
+    agent = FakeAgent({"delete old": ("venvy rm old", 0.95), "list": ("venvy ls --format simple", 0.9)})
+    result = run(["-w"], agent, input="delete old\ny\nn\nlist\ny\n")
+    assert result.exit_code == 0
+    assert agent.requests == ["delete old", "list"]
+    assert str(registered_old) in result.stdout  # ls ran after rm was declined
+    assert registered_old.is_dir()
+
+
 def test_run_in_process_uses_the_click_group(monkeypatch):
     from venvy.nl import wizard
 

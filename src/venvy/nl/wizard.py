@@ -79,7 +79,10 @@ def run_in_process(args: list[str]) -> int:
     """Run `venvy ARGS` through the click command object, in this process."""
     from venvy.cli import main
 
-    rv = main.main(args=list(args), prog_name="venvy", standalone_mode=False)
+    try:
+        rv = main.main(args=list(args), prog_name="venvy", standalone_mode=False)
+    except SystemExit as exc:  # a command that ends with sys.exit(n), e.g. a declined confirmation
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return rv if isinstance(rv, int) else 0
 
 
