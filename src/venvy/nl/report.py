@@ -225,12 +225,13 @@ def collect(*, model_dir=None, train_path="data/train.jsonl", threads=None, prog
             fewshot_limit=DEFAULT_FEWSHOT_LIMIT, limit=None, sets=SETS, work_dir: Path) -> dict:
     """Run every baseline on every set; returns the report data (JSON-able, with rows)."""
     started = time.perf_counter()
-    runs, limits = {}, {}
+    runs, limits, sizes = {}, {}, {}
     for set_name, (path, names) in sets.items():
         if not Path(path).is_file():
             click.echo(f"[report] skipping {set_name}: {path} is missing", err=True)
             continue
         runs[set_name], limits[set_name] = {}, {}
+        sizes[set_name] = len(ev.load_rows(path))
         for baseline in names:
             lim = min(fewshot_limit, limit or fewshot_limit) if baseline in LIMITED else limit
             limits[set_name][baseline] = lim
@@ -254,7 +255,9 @@ def collect(*, model_dir=None, train_path="data/train.jsonl", threads=None, prog
         "machine": machine_line(),
         "model": _model_info(model_dir),
         "sets": {name: sets[name][0] for name in runs},
+        "sizes": sizes,
         "limits": limits,
+        "threads": threads,
         "runs": runs,
         "same_rows": same_rows,
         "wall_s": time.perf_counter() - started,
@@ -316,9 +319,13 @@ def _rows_cell(result: dict, full_n: int) -> str:
     return str(result["n"]) if result["n"] >= full_n else f"{result['n']} of {full_n} (--limit)"
 
 
+def _set_size(data: dict, set_name: str) -> int:
+    return data.get("sizes", {}).get(set_name) or _full_n(data["runs"][set_name])
+
+
 def accuracy_table(data: dict, set_name: str) -> str:
     runs = data["runs"][set_name]
-    full_n = _full_n(runs)
+    full_n = _set_size(data, set_name)
     rows = []
     for name, r in runs.items():
         if not _ok(r):
@@ -409,7 +416,8 @@ def render_markdown(data: dict, command: str) -> str:
         "",
         f"- Machine: {data['machine']}",
         f"- Model: {model.get('describe') or model.get('error')}",
-        f"- Sets: " + ", ".join(f"{name} = `{path}`" for name, path in data["sets"].items()),
+        "- Sets: " + ", ".join(f"{name} = `{path}` ({_set_size(data, name)} rows)" for name, path in data["sets"].items()),
+        f"- llama.cpp threads: {data.get('threads') or 'the agent default (physical cores)'}",
         f"- Whole report run: {secs(data['wall_s'])}",
         "",
         "Semantic = same command and values as an accepted answer once defaults are filled in (LIST order free);",
@@ -456,7 +464,8 @@ def readme_block(data: dict) -> str:
         for set_name in ("test", "handwritten"):
             r = data["runs"].get(set_name, {}).get(name)
             if _ok(r):
-                limited = f" ({r['n']} rows)" if r["n"] < _full_n(data["runs"][set_name]) else ""
+                size = _set_size(data, set_name)
+                limited = f" ({r['n']} of {size} rows)" if r["n"] < size else ""
                 cells += [pct(r["semantic_accuracy"]) + limited, pct(r["exact_accuracy"])]
             else:
                 cells += ["–", "–"]
