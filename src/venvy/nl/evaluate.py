@@ -414,7 +414,7 @@ def cli(data, baseline, model_dir, no_grammar, train_path, limit, threads, as_js
         result = evaluate(predictor, rows, progress=not no_progress, label=f"{baseline} {Path(data).name}")
     except (DataError, OSError, VenvyError) as exc:
         raise click.ClickException(str(exc)) from None
-    result.update({"data": str(data), "limit": limit})
+    result.update({"data": str(data), "limit": limit, "threads": threads})
     if out_dir:
         for path in write_outputs(result, Path(out_dir)):
             click.echo(f"wrote {path}", err=True)
