@@ -395,3 +395,25 @@ def test_prefix_kv_state_on_disk_gives_identical_results(model, tmp_path):
     third = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert third.returncode == 0 and json.loads(third.stdout) == json.loads(first.stdout)
     assert third.stderr == ""
+
+
+@pytest.mark.model
+def test_calibrate_command_writes_the_block_into_the_manifest(model, tmp_path, capsys):
+    folder = tmp_path / "m"
+    folder.mkdir()
+    manifest = json.loads((model[0] / "manifest.json").read_text())
+    manifest.pop("calibration", None)
+    for name in (manifest["file"],):
+        (folder / name).symlink_to((model[0] / name).resolve())
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    data = tmp_path / "val.jsonl"
+    rows = [("list my venvs", "venvy ls"), ("show stats", "venvy stats"), ("git push", ""), ("current venv?", "venvy current")]
+    data.write_text("".join(json.dumps({"input": r, "output": o, "split": "val"}) + "\n" for r, o in rows))
+    assert calibrate.main(["--data", str(data), "--model", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy" in out and "ECE raw" in out and "wrote the calibration block" in out
+    block = json.loads((folder / "manifest.json").read_text())["calibration"]
+    assert block["n"] == 4 and block["method"] == "platt" and block["feature"] in ("prod", "min")
+    assert block["data_sha256"] and 0 <= block["accuracy"] <= 1
+    assert calibrate.main(["--data", str(data), "--model", str(folder), "--dry-run"]) == 0
+    assert "dry run" in capsys.readouterr().out

@@ -262,8 +262,8 @@ def interactive(agent, *, assume_yes: bool, execute) -> int:
                 continue
             try:
                 handle(line, agent, print_only=False, assume_yes=assume_yes, execute=execute)
-            except click.exceptions.Abort:
-                _err("Nothing ran.")
+            except (click.exceptions.Abort, KeyboardInterrupt):
+                _err("\nNothing ran.")
             except click.exceptions.Exit:
                 pass
             except click.ClickException as exc:
