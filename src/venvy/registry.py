@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
@@ -36,9 +37,9 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 def to_iso(moment: datetime | float | None) -> str | None:
     if moment is None:
         return None
-    if not isinstance(moment, datetime):
-        moment = datetime.fromtimestamp(moment, tz=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
+    if isinstance(moment, datetime):
+        return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
+    return time.strftime(TIME_FORMAT, time.gmtime(moment))
 
 
 def from_iso(text: str | None) -> datetime | None:
@@ -48,7 +49,7 @@ def from_iso(text: str | None) -> datetime | None:
 
 
 def now_iso() -> str:
-    return to_iso(datetime.now(timezone.utc))
+    return to_iso(time.time())
 
 
 # --------------------------------------------------------------------------
@@ -131,6 +132,7 @@ class Registry:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             self.db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA synchronous = NORMAL")  # WAL: safe from corruption, fewer fsyncs
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
                 self._migrate(version)

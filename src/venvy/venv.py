@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -38,17 +39,18 @@ def absolute(path: str | Path) -> Path:
 
 def is_venv(path: str | Path) -> bool:
     """True when `path` is, right now, a real folder holding pyvenv.cfg or conda-meta/."""
-    path = Path(path)
-    if path.is_symlink() or not path.is_dir():
+    path = os.fspath(path)
+    if os.path.islink(path) or not os.path.isdir(path):
         return False
-    return (path / CONFIG).is_file() or (path / CONDA_META).is_dir()
+    return os.path.isfile(os.path.join(path, CONFIG)) or os.path.isdir(os.path.join(path, CONDA_META))
 
 
-def read_config(path: Path) -> dict[str, str]:
+def read_config(path: str | Path) -> dict[str, str]:
     """pyvenv.cfg as a dict of lower-case keys (empty when it is absent or unreadable)."""
     config: dict[str, str] = {}
     try:
-        text = (path / CONFIG).read_text(encoding="utf-8", errors="replace")
+        with open(os.path.join(path, CONFIG), encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
     except OSError:
         return config
     for line in text.splitlines():
@@ -67,9 +69,9 @@ def version_from_config(config: dict[str, str]) -> str | None:
     return None
 
 
-def conda_python_version(path: Path) -> str | None:
+def conda_python_version(path: str | Path) -> str | None:
     try:
-        names = os.listdir(path / CONDA_META)
+        names = os.listdir(os.path.join(path, CONDA_META))
     except OSError:
         return None
     for name in sorted(names):
@@ -85,26 +87,25 @@ def interpreter(path: Path) -> Path:
     return path / "bin" / "python"
 
 
-def site_packages(path: Path) -> list[Path]:
+def site_packages(path: str | Path) -> list[str]:
     """The site-packages folders of a venv (lib/pythonX.Y/site-packages, or Lib/site-packages)."""
     found = []
-    lib = path / "lib"
     try:
-        with os.scandir(lib) as entries:
+        with os.scandir(os.path.join(path, "lib")) as entries:
             for entry in entries:
                 if entry.name.startswith("python") and entry.is_dir(follow_symlinks=False):
-                    candidate = Path(entry.path) / "site-packages"
-                    if candidate.is_dir():
+                    candidate = os.path.join(entry.path, "site-packages")
+                    if os.path.isdir(candidate):
                         found.append(candidate)
     except OSError:
         pass
-    windows = path / "Lib" / "site-packages"
-    if not found and windows.is_dir():  # pragma: no cover - platform specific
+    windows = os.path.join(path, "Lib", "site-packages")
+    if not found and os.path.isdir(windows):  # pragma: no cover - platform specific
         found.append(windows)
     return found
 
 
-def count_packages(path: Path) -> int:
+def count_packages(path: str | Path) -> int:
     count = 0
     for folder in site_packages(path):
         try:
@@ -115,26 +116,24 @@ def count_packages(path: Path) -> int:
     return count
 
 
-def has_pip(path: Path) -> bool:
-    for folder in site_packages(path):
-        if (folder / "pip").is_dir():
-            return True
-    return False
+def has_pip(path: str | Path) -> bool:
+    return any(os.path.isdir(os.path.join(folder, "pip")) for folder in site_packages(path))
 
 
-def _under(path: Path, folders: list[Path]) -> bool:
-    for folder in folders:
-        try:
-            path.relative_to(absolute(folder))
-            return True
-        except ValueError:
-            continue
-    return False
+@lru_cache(maxsize=8)
+def _resolved(folders: tuple[str, ...]) -> tuple[str, ...]:
+    """Folders with symlinks resolved, each ending in a separator (cached: scan asks 200 times)."""
+    return tuple(os.path.join(os.path.realpath(f), "") for f in folders)
 
 
-def infer_kind(path: Path, config: dict[str, str], conda: bool) -> str:
+def _under(path: str, folders: list[Path]) -> bool:
+    return path.startswith(_resolved(tuple(map(str, folders))))
+
+
+def infer_kind(path: str | Path, config: dict[str, str], conda: bool) -> str:
     if conda:
         return "conda"
+    path = os.fspath(path)
     if _under(path, paths.poetry_venv_dirs()):
         return "poetry"
     if _under(path, paths.pipenv_venv_dirs()):
@@ -146,27 +145,28 @@ def infer_kind(path: Path, config: dict[str, str], conda: bool) -> str:
     return "venv"
 
 
-def health(path: Path, config: dict[str, str] | None = None) -> str:
+def health(path: str | Path, config: dict[str, str] | None = None) -> str:
     """ok, broken or missing: read from the disk, no interpreter run."""
+    path = os.fspath(path)
     if not os.path.lexists(path):
         return "missing"
     if not is_venv(path):
         return "broken"
     config = read_config(path) if config is None else config
     home = config.get("home")
-    if home and not Path(home).exists():
+    if home and not os.path.exists(home):
         return "broken"
-    python = interpreter(path)
+    python = os.path.join(path, "Scripts", "python.exe") if os.name == "nt" else os.path.join(path, "bin", "python")
     if os.path.lexists(python):
-        return "ok" if python.exists() else "broken"
-    return "ok" if (path / CONDA_META).is_dir() else "broken"
+        return "ok" if os.path.exists(python) else "broken"
+    return "ok" if os.path.isdir(os.path.join(path, CONDA_META)) else "broken"
 
 
-def created_time(path: Path) -> str | None:
+def created_time(path: str | Path) -> str | None:
     """When the venv was made: pyvenv.cfg's (or conda-meta's) modification time."""
-    for marker in (path / CONFIG, path / CONDA_META / "history", path / CONDA_META):
+    for marker in (CONFIG, os.path.join(CONDA_META, "history"), CONDA_META):
         try:
-            return to_iso(marker.stat().st_mtime)
+            return to_iso(os.stat(os.path.join(path, marker)).st_mtime)
         except OSError:
             continue
     return None
@@ -202,25 +202,30 @@ class Probe:
         return record
 
 
-def probe(path: str | Path) -> Probe:
-    """Read a venv from the disk; NotFoundError / NotAVenvError for anything else."""
+def probe(path: str | Path, resolved: bool = False) -> Probe:
+    """Read a venv from the disk; NotFoundError / NotAVenvError for anything else.
+
+    `resolved`: the caller vouches that `path` is already absolute with no symlink in it
+    (scan walks from a resolved root without following links), so no realpath is needed.
+    """
     typed = str(path)
-    path = absolute(path)
-    if not path.exists():
+    path = Path(path) if resolved else absolute(path)
+    text = str(path)
+    if not os.path.exists(text):
         raise NotFoundError(f"{typed} does not exist.")
-    conda = (path / CONDA_META).is_dir()
-    if not path.is_dir() or not ((path / CONFIG).is_file() or conda):
+    conda = os.path.isdir(os.path.join(text, CONDA_META))
+    if not conda and not os.path.isfile(os.path.join(text, CONFIG)):
         raise NotAVenvError(f"{typed} is not a venv: it has neither pyvenv.cfg nor conda-meta/.")
-    config = read_config(path)
-    python = conda_python_version(path) if conda else version_from_config(config)
+    config = read_config(text)
+    python = conda_python_version(text) if conda else version_from_config(config)
     return Probe(
         path=path,
-        kind=infer_kind(path, config, conda),
+        kind=infer_kind(text, config, conda),
         python=python,
         home=config.get("home"),
-        health=health(path, config),
-        packages=count_packages(path),
-        created_at=created_time(path),
+        health=health(text, config),
+        packages=count_packages(text),
+        created_at=created_time(text),
     )
 
 

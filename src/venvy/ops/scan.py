@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterator
 
 from venvy import paths, venv
 from venvy.errors import NotAVenvError, NotFoundError
@@ -20,6 +20,7 @@ from venvy.registry import VenvRecord, open_registry
 SKIP = frozenset({".git", "node_modules", "__pycache__", ".hg", ".svn", ".tox", ".mypy_cache", ".pytest_cache"})
 WELL_KNOWN_DEPTH = 2
 PROGRESS_EVERY = 512
+MEASURE_THREADS = 4
 
 OnProgress = Callable[[int, int], None]
 
@@ -102,17 +103,27 @@ def scan(
     return result
 
 
-def register_found(folders: Iterable[Path]) -> list[tuple[str, VenvRecord]]:
-    """Probe and measure each venv folder, then store them all in one transaction."""
-    items = []
-    for folder in folders:
-        try:
-            found = venv.probe(folder)
-        except (NotFoundError, NotAVenvError):  # gone or changed since the walk
-            continue
-        project = venv.project_of(found)
-        record = found.record(project=project)
-        items.append((record, venv.name_candidates(found.path, Path(project) if project else None)))
+def _measure(folder: Path) -> tuple[VenvRecord, Iterator[str]] | None:
+    try:
+        found = venv.probe(folder, resolved=True)  # the walk starts at a resolved root, follows no link
+    except (NotFoundError, NotAVenvError):  # gone or changed since the walk
+        return None
+    project = venv.project_of(found)
+    record = found.record(project=project)
+    return record, venv.name_candidates(found.path, Path(project) if project else None)
+
+
+def register_found(folders: list[Path]) -> list[tuple[str, VenvRecord]]:
+    """Probe and measure each venv folder (a few threads: scandir and stat release the GIL),
+    then store them all in one transaction, in the order given."""
+    if len(folders) > 8:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=MEASURE_THREADS) as pool:
+            measured = list(pool.map(_measure, folders))
+    else:
+        measured = [_measure(folder) for folder in folders]
+    items = [item for item in measured if item is not None]
     if not items:
         return []
     with open_registry() as reg:
