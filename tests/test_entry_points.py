@@ -35,7 +35,23 @@ def test_python_dash_m_venvy(venvy_home):
     assert json.loads(result.stdout) == {"schema_version": 1, "venvs": []}
 
 
-@pytest.mark.parametrize("args", [["--help"], ["ls", "--format", "json"], ["ls"], ["stats"], ["current"]])
+CORE_COMMANDS = [
+    ["--help"],
+    ["ls", "--format", "json"],
+    ["ls"],
+    ["info", "ghost"],
+    ["register", "nowhere"],
+    ["scan", "--path", "."],
+    ["current"],
+    ["stats"],
+    ["cleanup", "--dry-run"],
+    ["rm", "ghost", "--yes"],
+    ["shell-hook", "--shell", "bash"],
+    ["create", "--name", "x", "--python", "3.4"],
+]
+
+
+@pytest.mark.parametrize("args", CORE_COMMANDS, ids=lambda a: " ".join(a))
 def test_core_commands_import_nothing_heavy(venvy_home, args):
     code = (
         "import sys, runpy\n"
