@@ -155,3 +155,21 @@ def test_cleanup_never_touches_the_running_environment(registry, monkeypatch, tm
 
     assert remove.why_not_deletable(tmp_path) is not None
     assert "active" in remove.why_not_deletable(type(tmp_path)(sys.prefix))
+
+
+def test_a_conda_installation_or_a_folder_holding_the_active_venv_is_not_deleted(cli, registry, tmp_path, make_venv,
+                                                                                monkeypatch):
+    base = tmp_path / "miniconda3"
+    (base / "conda-meta").mkdir(parents=True)
+    (base / "condabin").mkdir()
+    (base / "envs" / "ds" / "conda-meta").mkdir(parents=True)
+    assert cli("register", str(base), "--name", "base").exit_code == 0
+    result = cli("rm", "base", "--yes")
+    assert result.exit_code == 1 and "conda installation" in result.stderr
+    assert (base / "envs" / "ds").is_dir()
+    outer = make_venv(tmp_path / "outer")
+    inner = make_venv(outer / "inner")
+    assert cli("register", str(outer), "--name", "outer").exit_code == 0
+    monkeypatch.setenv("VIRTUAL_ENV", str(inner))
+    held = cli("rm", "outer", "--yes")
+    assert held.exit_code == 1 and "is inside it" in held.stderr and inner.is_dir()

@@ -2,7 +2,9 @@
 
 Safety rules, checked when planning and again right before each deletion:
 - only a real folder holding pyvenv.cfg or conda-meta/ is deleted;
-- never the active venv ($VIRTUAL_ENV, $CONDA_PREFIX) nor the one running venvy;
+- never the active venv ($VIRTUAL_ENV, $CONDA_PREFIX) nor the one running venvy,
+  nor a folder that holds one of them;
+- never a conda installation (condabin/ or envs/ inside): it holds other envs;
 - an entry whose path is gone is only dropped from the registry.
 One failure does not stop the others; the outcome lists it.
 """
@@ -51,10 +53,16 @@ def protected_paths() -> set[Path]:
 
 def why_not_deletable(path: Path) -> str | None:
     """None when `path` may be deleted now; otherwise the reason, for a person."""
-    if venv.absolute(path) in protected_paths() or Path(path) in protected_paths():
-        return "it is the active venv"
+    target = venv.absolute(path)
+    for protected in protected_paths():
+        if protected == target or Path(path) == protected:
+            return "it is the active venv"
+        if target in protected.parents:
+            return f"the active venv {protected} is inside it"
     if not venv.is_venv(path):
         return "it is no longer a venv (no pyvenv.cfg or conda-meta/), so venvy leaves it alone"
+    if (target / "condabin").is_dir() or (target / "envs").is_dir():
+        return "it is a conda installation holding other environments; remove it with conda's own tools"
     return None
 
 
