@@ -253,7 +253,9 @@ def shell_hook(shell):
 
     \b
     Add once to your rc file:
-      eval "$(venvy shell-hook)"
+      eval "$(venvy shell-hook)"                  # ~/.bashrc, ~/.zshrc
+      venvy shell-hook --shell fish | source      # config.fish
+      venvy shell-hook --shell powershell | Out-String | Invoke-Expression
     """
     from venvy.shell_hook import code
 
