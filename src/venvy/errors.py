@@ -32,6 +32,10 @@ class ModelError(VenvyError):
 class AlreadyExistsError(VenvyError):
     """A name or a folder that is already taken."""
 
+    @classmethod
+    def name_taken(cls, name: str) -> "AlreadyExistsError":
+        return cls(f"The name {name!r} is already taken; choose another with --name.")
+
 
 class CommandFailedError(VenvyError):
     """An external tool (venv, uv, pip) failed; the message carries its last words."""

@@ -246,7 +246,7 @@ class Registry:
         if row:
             raise AlreadyExistsError(f"{record.path} is already registered as {row[0]!r}.")
         if db.execute("SELECT 1 FROM venvs WHERE name = ?", (record.name,)).fetchone():
-            raise AlreadyExistsError(f"The name {record.name!r} is already taken; choose another with --name.")
+            raise AlreadyExistsError.name_taken(record.name)
 
     def _insert(self, db: sqlite3.Connection, record: VenvRecord) -> None:
         record.registered_at = record.registered_at or now_iso()
@@ -287,7 +287,7 @@ class Registry:
                         record.name = name
                         break
                 else:
-                    raise AlreadyExistsError(f"The name {tried[0]!r} is already taken; choose another with --name.")
+                    raise AlreadyExistsError.name_taken(tried[0])
                 self._insert(db, record)
                 names.add(record.name)
                 results.append(("new", record))
@@ -314,7 +314,7 @@ class Registry:
     def rename(self, old: str, new: str) -> None:
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM venvs WHERE name = ?", (new,)).fetchone():
-                raise AlreadyExistsError(f"The name {new!r} is already taken; choose another with --name.")
+                raise AlreadyExistsError.name_taken(new)
             db.execute("UPDATE venvs SET name = ? WHERE name = ?", (new, old))
 
     def remove(self, name: str) -> bool:

@@ -22,8 +22,6 @@ from venvy.errors import NotAVenvError, NotFoundError
 from venvy.registry import VenvRecord, now_iso, to_iso
 from venvy.sizes import tree_size
 
-KINDS = ("venv", "virtualenv", "uv", "conda", "poetry", "pipenv")
-HEALTHS = ("ok", "broken", "missing")
 GENERIC_NAMES = {".venv", "venv", "env", ".env", "virtualenv", ".virtualenv", ".direnv"}
 CONFIG = "pyvenv.cfg"
 CONDA_META = "conda-meta"
@@ -81,10 +79,11 @@ def conda_python_version(path: str | Path) -> str | None:
     return None
 
 
+PYTHON_IN_VENV = ("Scripts", "python.exe") if os.name == "nt" else ("bin", "python")
+
+
 def interpreter(path: Path) -> Path:
-    if os.name == "nt":  # pragma: no cover - platform specific
-        return path / "Scripts" / "python.exe"
-    return path / "bin" / "python"
+    return Path(path, *PYTHON_IN_VENV)
 
 
 def site_packages(path: str | Path) -> list[str]:
@@ -156,7 +155,7 @@ def health(path: str | Path, config: dict[str, str] | None = None) -> str:
     home = config.get("home")
     if home and not os.path.exists(home):
         return "broken"
-    python = os.path.join(path, "Scripts", "python.exe") if os.name == "nt" else os.path.join(path, "bin", "python")
+    python = os.path.join(path, *PYTHON_IN_VENV)
     if os.path.lexists(python):
         return "ok" if os.path.exists(python) else "broken"
     return "ok" if os.path.isdir(os.path.join(path, CONDA_META)) else "broken"

@@ -88,7 +88,7 @@ def create(
         raise AlreadyExistsError(f"{target} already exists; venvy will not create a venv over it.")
     with open_registry() as reg:
         if explicit_name and reg.get(explicit_name):
-            raise AlreadyExistsError(f"The name {explicit_name!r} is already taken; choose another with --name.")
+            raise AlreadyExistsError.name_taken(explicit_name)
     found = interpreter.find(python)
 
     made = _missing_parents(target)

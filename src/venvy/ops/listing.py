@@ -9,8 +9,7 @@ from __future__ import annotations
 from venvy.registry import VenvRecord, open_registry
 from venvy.versions import matches, version_parts
 
-SORTS = ("name", "recent", "size", "created", "python")
-# attribute, newest/biggest first?
+# sort -> (record attribute, biggest / newest first?)
 _SORT_KEYS = {
     "recent": ("last_used_at", True),
     "size": ("size_bytes", True),

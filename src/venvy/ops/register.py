@@ -38,7 +38,7 @@ def register(
         if name and existing is not None and existing.name != name:
             reg.rename(existing.name, name)
         elif name and existing is None and reg.get(name):
-            raise AlreadyExistsError(f"The name {name!r} is already taken; choose another with --name.")
+            raise AlreadyExistsError.name_taken(name)
         keep = ("name", "last_used_at", "registered_at") + (() if project else ("project",))
         candidates = [name] if name else venv.name_candidates(found.path, project_dir)
         ((status, stored),) = reg.save_found([(record, candidates)], keep=keep)
