@@ -210,11 +210,6 @@ class Registry:
     def all(self) -> list[VenvRecord]:
         return self._select("ORDER BY name")
 
-    def rows(self) -> list[tuple]:
-        """Every record as a plain tuple in COLUMNS order (the fast path of `ls`)."""
-        with self._errors():
-            return self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM venvs ORDER BY name").fetchall()
-
     def get(self, name: str) -> VenvRecord | None:
         found = self._select("WHERE name = ?", (name,))
         return found[0] if found else None
