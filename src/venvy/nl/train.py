@@ -55,6 +55,7 @@ class Settings:
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     max_len: int = 256  # tokens; longer rows are dropped (and counted in the log)
+    share_prefix: bool = True  # compute the prompt opening all rows share once per batch (~2x on CPU)
     # evaluation (after every epoch, and every eval_every steps when > 0)
     eval_every: int = 0
     eval_generate: int = 0  # also greedy-generate this many val rows and check the command (slow)
@@ -326,24 +327,50 @@ def _parts(model):
     return inner.model, inner.get_output_embeddings()
 
 
-def answer_logits(model, ids, labels, mask):
+def common_prefix(ids, labels) -> int:
+    """How many leading tokens every row of the batch shares, stopping at least one
+    token before the first answer token of any row (its prediction needs a fresh position)."""
+    import torch
+
+    same = (ids == ids[:1]).all(dim=0)
+    lcp = int(same.long().cumprod(0).sum())
+    first_answer = int((labels != IGNORE).long().argmax(dim=1).min())
+    return max(0, min(lcp, first_answer - 1)) if bool(torch.any(labels != IGNORE)) else 0
+
+
+def answer_logits(model, ids, labels, mask, share_prefix: bool = True):
     """(logits, targets, row index) at the answer positions only.
 
-    The 49k-wide head runs on the ~12 answer tokens of a row instead of all ~55:
-    a quarter of the head's cost, which is a fifth of the model's on SmolLM2."""
+    Two savings, same numbers: the 49k-wide head runs on the ~12 answer tokens of a row
+    instead of all ~55; and the prompt's opening (chat markup + system text, about half of
+    every row) is computed once per batch and handed to the rows as a KV cache."""
+    import torch
+
     decoder, head = _parts(model)
-    hidden = decoder(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
+    prefix = common_prefix(ids, labels) if share_prefix else 0
+    if prefix >= 2:
+        shared = decoder(input_ids=ids[:1, :prefix], use_cache=True)
+        cache = shared.cache if hasattr(shared, "cache") else shared.past_key_values
+        cache.batch_repeat_interleave(ids.shape[0])
+        length = ids.shape[1] - prefix
+        positions = torch.arange(prefix, prefix + length, device=ids.device)[None]
+        hidden = decoder(input_ids=ids[:, prefix:], attention_mask=mask, cache=cache, use_cache=True,
+                         position_ids=positions).last_hidden_state
+        labels = labels[:, prefix:]
+    else:
+        hidden = decoder(input_ids=ids, attention_mask=mask).last_hidden_state
+    hidden = hidden[:, :-1]
     target = labels[:, 1:]
     keep = target != IGNORE
     logits = head(hidden[keep]).float()
     return logits, target[keep], keep.nonzero()[:, 0]
 
 
-def batch_loss(model, ids, labels, mask):
+def batch_loss(model, ids, labels, mask, share_prefix: bool = True):
     """Mean cross-entropy over the answer tokens (prompt and padding are masked)."""
     import torch.nn.functional as F
 
-    logits, target, _ = answer_logits(model, ids, labels, mask)
+    logits, target, _ = answer_logits(model, ids, labels, mask, share_prefix)
     return F.cross_entropy(logits, target)
 
 
@@ -358,7 +385,7 @@ def evaluate(model, tok, examples: list[Example], s: Settings, device: str) -> d
     with torch.no_grad():
         for batch in length_batches(examples, s.batch_size * 2, seed=0):
             ids, labels, mask = collate([examples[i] for i in batch], tok.pad_token_id, device)
-            logits, target, rows = answer_logits(model, ids, labels, mask)
+            logits, target, rows = answer_logits(model, ids, labels, mask, s.share_prefix)
             total_loss += F.cross_entropy(logits, target, reduction="sum").item()
             total_tokens += target.numel()
             wrong = torch.zeros(len(batch), device=logits.device)
@@ -545,7 +572,7 @@ def train(s: Settings, resume: bool = False, progress: bool = True) -> dict:
             for group in optimizer.param_groups:
                 group["lr"] = lr = s.lr * lr_factor(s, step, progress_now())
             ids, labels, mask = collate([train_ex[i] for i in batch], tok.pad_token_id, device)
-            loss = batch_loss(model, ids, labels, mask)
+            loss = batch_loss(model, ids, labels, mask, s.share_prefix)
             loss.backward()
             if s.grad_clip:
                 torch.nn.utils.clip_grad_norm_(params, s.grad_clip)
