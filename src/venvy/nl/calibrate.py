@@ -147,6 +147,7 @@ def fit(samples: list[dict]) -> dict:
                 "ece_raw": ece([s["prod"] for s in samples], labels),
                 "ece": ece(probs, labels),
             }
+    best["log_loss_raw"] = log_loss([s["prod"] for s in samples], labels)
     best["n"] = len(samples)
     best["accuracy"] = sum(labels) / max(1, len(labels))
     return best
@@ -247,7 +248,7 @@ def main(argv=None) -> int:
         return 1
 
     def progress(i, n):
-        if i % 20 == 0 or i == n:
+        if sys.stderr.isatty() and (i % 20 == 0 or i == n):
             print(f"\r{i}/{n}", end="" if i < n else "\n", file=sys.stderr, flush=True)
 
     rows = load_rows(args.data)
@@ -263,7 +264,10 @@ def main(argv=None) -> int:
         f"{args.data}: {len(samples)} rows, semantic accuracy {block['accuracy']:.1%}; "
         f"Platt on logit({block['feature']}): a={block['a']:.3f} b={block['b']:.3f}"
     )
-    print(f"ECE raw {block['ece_raw']:.3f} -> calibrated {block['ece']:.3f}; log-loss {block['log_loss']:.3f}")
+    print(
+        f"ECE raw {block['ece_raw']:.3f} -> calibrated {block['ece']:.3f}; "
+        f"log-loss raw {block['log_loss_raw']:.3f} -> calibrated {block['log_loss']:.3f}"
+    )
     print(format_table([s["prod"] for s in samples], calibrated, labels))
     if args.check:
         held = collect(agent, load_rows(args.check), progress)
