@@ -80,6 +80,9 @@ class Settings:
         return cls(**values)
 
 
+# settings that --resume takes from the command line instead of the checkpoint
+RESUME_OVERRIDES = ("epochs", "max_steps", "time_budget_min", "threads", "log_every", "save_every", "eval_every",
+                    "eval_generate")
 SETTINGS_FILE = "settings.json"
 STATE_FILE = "state.json"  # step, epoch, metrics of a checkpoint
 TRAINER_FILE = "trainer.pt"  # optimizer state, step, best metrics, RNG; in last/ only
@@ -487,8 +490,11 @@ def train(s: Settings, resume: bool = False, progress: bool = True) -> dict:
     out = Path(s.out)
     if resume:
         saved = Settings.from_json(json.loads((out / "last" / SETTINGS_FILE).read_text()))
-        # the run's identity comes from the checkpoint; only the budget may change
-        s = dataclasses.replace(saved, epochs=s.epochs, max_steps=s.max_steps, out=s.out)
+        # the run's identity (data, base, LoRA, lr...) comes from the checkpoint; the budget
+        # and runtime knobs may be changed on the command line (values other than the defaults)
+        defaults = Settings()
+        changed = {k: getattr(s, k) for k in RESUME_OVERRIDES if getattr(s, k) != getattr(defaults, k)}
+        s = dataclasses.replace(saved, out=s.out, **changed)
     out.mkdir(parents=True, exist_ok=True)
     (out / SETTINGS_FILE).write_text(json.dumps(s.to_json(), indent=2) + "\n")
 
