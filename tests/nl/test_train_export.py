@@ -322,7 +322,12 @@ def test_lora_adapter_gguf_applies_in_llama_cpp(tmp_path, tiny_gguf_base, tiny_d
     assert manifest["kind"] == "lora" and manifest["file"] == "venvy-lora.gguf"
     from venvy.nl.base_model import sha256
 
-    assert manifest["base"]["sha256"] == sha256(tiny_gguf_base) and manifest["base"]["file"] == "tiny.gguf"
+    assert manifest["base"]["sha256"] == sha256(tiny_gguf_base) and manifest["base"]["path"] == str(tiny_gguf_base)
+    assert manifest["sha256"] == sha256(path)
+    from venvy.nl import model_source
+
+    spec = model_source.resolve(path)  # the runtime reads this manifest back: the adapter on the named base
+    assert (spec.model_path, spec.lora_path) == (tiny_gguf_base, path)
     assert manifest["dataset_sha256"] == sha256(tiny_data / export.DATASET_FILE)
 
     settings, _, _ = export.read_checkpoint(run / "best")

@@ -378,15 +378,18 @@ def _hf_snapshot(name: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def manifest(kind: str, file: str, settings, base, run_dir: Path | None, data_dir: Path | None) -> dict:
+def manifest(kind: str, file: str, settings, base, run_dir: Path | None, data_dir: Path | None,
+             file_sha256: str | None = None) -> dict:
     from venvy.nl import prompt
     from venvy.nl.base_model import DISTRIBUTION, FILENAME, sha256
 
     base_entry = None
     if kind == "lora":
         base_path = Path(base.path)
-        base_entry = {"distribution": DISTRIBUTION if base_path.name == FILENAME else None,
-                      "file": base_path.name, "sha256": sha256(base_path)}
+        if base_path.name == FILENAME:
+            base_entry = {"distribution": DISTRIBUTION, "file": FILENAME, "sha256": sha256(base_path)}
+        else:  # a GGUF base of the user's: named by path (see venvy.nl.model_source.base_path)
+            base_entry = {"path": str(base_path.resolve()), "file": base_path.name, "sha256": sha256(base_path)}
     training = {"settings": settings.to_json()}
     if run_dir is not None and (run_dir / "summary.json").is_file():
         summary = json.loads((run_dir / "summary.json").read_text())
@@ -398,6 +401,7 @@ def manifest(kind: str, file: str, settings, base, run_dir: Path | None, data_di
         "format_version": FORMAT_VERSION,
         "kind": kind,
         "file": file,
+        "sha256": file_sha256,
         "base": base_entry,
         "prompt_version": prompt.PROMPT_VERSION,
         "dataset_sha256": sha256(dataset) if dataset and dataset.is_file() else None,
@@ -433,7 +437,9 @@ def export(run_or_checkpoint: Path, out: Path, kind: str = "lora", outtype: str 
         info = export_full(checkpoint, target, outtype, tokenizer_pre)
     else:
         raise ExportError(f"unknown kind {kind!r} (lora or full)")
-    write_manifest(Path(out), manifest(kind, file, info["settings"], info["base"], run_dir, data_dir))
+    from venvy.nl.base_model import sha256
+
+    write_manifest(Path(out), manifest(kind, file, info["settings"], info["base"], run_dir, data_dir, sha256(target)))
     return target
 
 

@@ -502,6 +502,9 @@ def train(s: Settings, resume: bool = False, progress: bool = True) -> dict:
     random.seed(s.seed)
     torch.manual_seed(s.seed)
     device = pick_device(s)
+    # The shared-prefix KV cache is a CPU saving; on a GPU (and Unsloth's patched forward)
+    # the plain forward is used.
+    s = dataclasses.replace(s, share_prefix=s.share_prefix and device == "cpu")
     base = resolve_base(s.base)
     t_load = time.time()
     model, tok = build_model(s, base, device)
