@@ -28,7 +28,7 @@ SETS = {  # name -> (path, baselines run on it); val is for the calibration view
     "val": ("data/val.jsonl", ("finetuned", "knn")),
 }
 LIMITED = ("fewshot",)  # the slow baseline that --fewshot-limit applies to
-DEFAULT_FEWSHOT_LIMIT = 150
+DEFAULT_FEWSHOT_LIMIT = 80
 MARK_START, MARK_END = "<!-- results:start -->", "<!-- results:end -->"
 LABELS = {
     "finetuned": "fine-tuned + grammar",
