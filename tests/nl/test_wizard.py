@@ -452,3 +452,11 @@ def test_every_contract_command_has_a_description():
 )
 def test_destructive(command, expected):
     assert destructive(contract.parse(command)) is expected
+
+
+def test_an_unchanged_edit_keeps_the_model_confidence():
+    rec = Recorder()
+    result = run(["-w", "list"], FakeAgent({"list": ("venvy ls", 0.9)}), input="e\nvenvy ls\n\n", execute=rec)
+    assert "(edited by you)" not in result.stderr
+    assert result.stderr.count("confidence 90%") == 2
+    assert rec.calls == [["ls"]]

@@ -141,7 +141,7 @@ def confirm_and_run(command: str, confidence, *, assume_yes: bool, execute) -> i
             return 0
         if answer == "e":
             edited = edit(command)
-            if edited is not None:
+            if edited is not None and edited != command:
                 command, confidence = edited, None
             continue
         return execute(run_args(parsed, add_yes=False))
