@@ -417,3 +417,29 @@ def test_calibrate_command_writes_the_block_into_the_manifest(model, tmp_path, c
     assert block["data_sha256"] and 0 <= block["accuracy"] <= 1
     assert calibrate.main(["--data", str(data), "--model", str(folder), "--dry-run"]) == 0
     assert "dry run" in capsys.readouterr().out
+
+
+def test_a_model_for_another_prompt_version_is_refused_before_loading(tmp_path):
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    from venvy.errors import ModelError
+    from venvy.nl.agent import VenvyNLAgent
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "model.gguf").write_bytes(b"GGUF not really")
+    (folder / "manifest.json").write_text(
+        json.dumps({"format_version": 1, "kind": "full", "file": "model.gguf", "prompt_version": 99})
+    )
+    with pytest.raises(ModelError, match="prompt version 99"):
+        VenvyNLAgent(folder)
+
+
+def test_an_unloadable_gguf_is_one_clear_error(tmp_path):
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    from venvy.errors import ModelError
+    from venvy.nl.agent import VenvyNLAgent
+
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + b"\x00" * 64)
+    with pytest.raises(ModelError, match="cannot load the model"):
+        VenvyNLAgent(bad)

@@ -248,6 +248,12 @@ class VenvyNLAgent:
     ):
         import_llama_cpp()  # the missing extra is the first thing to say
         self.spec = model_source.resolve(model_dir, progress=progress)
+        version = self.spec.manifest.get("prompt_version")
+        if version is not None and version != prompt.PROMPT_VERSION:
+            raise ModelError(
+                f"the model {self.spec.describe()} was trained on prompt version {version}; this venvy "
+                f"speaks version {prompt.PROMPT_VERSION}. Use a model made for this venvy."
+            )
         self.loaded = load(self.spec, n_threads)
         self.grammar = grammar
         self.few_shot = tuple(few_shot)
