@@ -172,7 +172,8 @@ def test_low_confidence_warns_and_defaults_to_no():
 def test_agent_warnings_are_shown():
     agent = FakeAgent({"info on x": ("venvy info zz", 0.9, ["the name 'zz' is not in your request: check it."])})
     result = run(["-w", "info on x"], agent, input="n\n", execute=Recorder())
-    assert "warning: the name 'zz' is not in your request" in result.stderr
+    assert "  warning: the name 'zz' is not in your request" in result.stderr
+    assert result.stderr.index("venvy info zz") < result.stderr.index("warning:") < result.stderr.index("Run it?")
 
 
 # --------------------------------------------------------------------------

@@ -94,8 +94,10 @@ def run_in_process(args: list[str]) -> int:
 def handle(request: str, agent, *, print_only: bool, assume_yes: bool, execute) -> int:
     result = agent.parse(request)
     command = result.get("command")
-    for warning in result.get("warnings") or ():
-        _warn(warning)
+    warnings = list(result.get("warnings") or ())
+    if print_only or command is None:
+        for warning in warnings:
+            _warn(warning)
     if print_only:
         if command is None:
             _err(no_command_message(result))
@@ -107,7 +109,9 @@ def handle(request: str, agent, *, print_only: bool, assume_yes: bool, execute) 
     if command is None:
         _err(no_command_message(result))
         return 1
-    return confirm_and_run(command, result.get("confidence"), assume_yes=assume_yes, execute=execute)
+    return confirm_and_run(
+        command, result.get("confidence"), assume_yes=assume_yes, execute=execute, warnings=warnings
+    )
 
 
 def no_command_message(result: dict) -> str:
@@ -118,7 +122,7 @@ def no_command_message(result: dict) -> str:
     return f"venvy can't do that: it is not one of venvy's commands. Nothing ran. {HELP_HINT}"
 
 
-def confirm_and_run(command: str, confidence, *, assume_yes: bool, execute) -> int:
+def confirm_and_run(command: str, confidence, *, assume_yes: bool, execute, warnings=()) -> int:
     """Show the command, ask [Y/n/e] (or not, with --yes), run it. confidence None = edited."""
     from venvy.nl import contract
     from venvy.nl.describe import describe, destructive
@@ -127,7 +131,7 @@ def confirm_and_run(command: str, confidence, *, assume_yes: bool, execute) -> i
         parsed = contract.parse(command)
         is_destructive = destructive(parsed)
         low = confidence is not None and confidence < LOW_CONFIDENCE
-        show(command, describe(parsed), confidence, is_destructive)
+        show(command, describe(parsed), confidence, is_destructive, warnings if confidence is not None else ())
         if assume_yes and not low:
             args = run_args(parsed, add_yes=is_destructive)
             if is_destructive:
@@ -175,7 +179,7 @@ def _pct(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def show(command: str, description: str, confidence, is_destructive: bool) -> None:
+def show(command: str, description: str, confidence, is_destructive: bool, warnings=()) -> None:
     click.echo(click.style(command, bold=True), err=True)
     click.echo("  " + click.style(description, fg="red" if is_destructive else None), err=True)
     if confidence is None:
@@ -188,6 +192,8 @@ def show(command: str, description: str, confidence, is_destructive: bool) -> No
         )
     else:
         click.echo(f"  confidence {_pct(confidence)}", err=True)
+    for warning in warnings:
+        click.echo("  " + click.style("warning: ", fg="yellow", bold=True) + warning, err=True)
 
 
 ANSWERS = {"y": "y", "yes": "y", "n": "n", "no": "n", "e": "e", "edit": "e"}
