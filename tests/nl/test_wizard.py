@@ -461,3 +461,19 @@ def test_an_unchanged_edit_keeps_the_model_confidence():
     assert "(edited by you)" not in result.stderr
     assert result.stderr.count("confidence 90%") == 2
     assert rec.calls == [["ls"]]
+
+
+def test_download_progress_bar():
+    import io
+
+    from venvy.nl.wizard import DownloadProgress
+
+    out = io.StringIO()
+    bar = DownloadProgress("downloading venvy-lora.gguf", stream=out)
+    bar(0, 2_000_000)
+    bar(1_000_000, 2_000_000)  # within 0.1 s of the last refresh: skipped
+    bar(2_000_000, 2_000_000)  # the end is always drawn
+    text = out.getvalue()
+    assert text.startswith("\rdownloading venvy-lora.gguf [------------------------------]   0% 0.0/2.0 MB")
+    assert text.endswith("[##############################] 100% 2.0/2.0 MB\n")
+    assert text.count("\r") == 2
