@@ -98,6 +98,35 @@ def test_every_command_has_frames_and_frames_use_real_parameters():
                 assert spec.positional.name in slots, f"{cmd} frame without its required {spec.positional.name}"
 
 
+def test_compositional_frames_have_one_slot_set_and_real_parameters():
+    specs = contract.commands()
+    assert set(phrasing.COMPOSED) <= set(specs)
+    for cmd, families in phrasing.COMPOSED.items():
+        spec = specs[cmd]
+        names = {p.name for p in _params(spec)}
+        labels = [label for label, _, _ in families]
+        assert len(labels) == len(set(labels)), cmd
+        for label, parts, fixed in families:
+            slot_sets = {
+                frozenset(m.group(1) for m in surface.SLOT_RE.finditer(choice)) - {"opts"}
+                for part in parts for choice in part
+            }
+            per_part = [{frozenset(m.group(1) for m in surface.SLOT_RE.finditer(c)) for c in part} for part in parts]
+            assert all(len(s) == 1 for s in per_part), (cmd, label)  # every choice of a part has the same slots
+            slots = set().union(*slot_sets)
+            assert slots | set(fixed) <= names, (cmd, label)
+            if spec.positional is not None and spec.positional.required:
+                assert spec.positional.name in slots, (cmd, label)
+
+
+def test_compositional_frames_give_many_distinct_train_requests(rows):
+    comp = [r for r in rows if r.split == "train" and r.families[0].startswith("comp:")]
+    assert len(comp) >= 0.4 * sum(1 for r in rows if r.split == "train" and r.output)
+    for cmd in contract.commands():
+        families = {r.families[0] for r in rows if r.category == cmd}
+        assert len(families) >= 15, cmd
+
+
 def test_every_option_and_choice_of_the_contract_has_phrasings():
     for cmd, spec in contract.commands().items():
         for opt in spec.options:
@@ -196,7 +225,7 @@ def test_no_val_or_test_request_is_a_near_duplicate_of_train(records):
 
 def test_val_and_test_frames_are_never_used_in_train(rows):
     def frames(split):
-        return {f for r in rows if r.split == split for f in r.families if f.startswith(("frame:", "none:"))}
+        return {f for r in rows if r.split == split for f in r.families if f.startswith(("frame:", "comp:", "none:"))}
 
     train = frames("train")
     for split in ("val", "test"):

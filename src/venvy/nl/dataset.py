@@ -38,11 +38,12 @@ CAP_SHARE = 0.028  # no target command above this share of its split (the issue 
 
 # Rows per command (split 80/10/10); a command without an entry gets DEFAULT_QUOTA.
 QUOTAS = {
-    "create": 420, "ls": 330, "info": 170, "register": 220, "scan": 220,
-    "current": 60, "stats": 110, "cleanup": 260, "rm": 220, "shell-hook": 140,
+    "create": 540, "ls": 420, "info": 240, "register": 260, "scan": 260,
+    "current": 80, "stats": 140, "cleanup": 300, "rm": 270, "shell-hook": 180,
 }
 DEFAULT_QUOTA = 150
-NEGATIVE_QUOTA = 40  # rows per no-command category
+NEGATIVE_QUOTA = 50  # rows per no-command category
+COMPOSED_SHARE = 0.6  # share of command rows built from a compositional frame (phrasing.COMPOSED)
 
 # Chance that an option not fixed by the frame is asked for.
 OPTION_PROB = {
@@ -67,13 +68,17 @@ OPTS = "{opts}"
 
 @dataclass(frozen=True)
 class Template:
-    family: str  # e.g. "frame:create#7", "opt:ls.sort=size#2", "none:shell#4"
-    text: str
+    family: str  # e.g. "frame:create#7", "comp:ls:list/many", "opt:ls.sort=size#2", "none:shell#4"
+    text: str  # for a compositional frame: its first expansion (same slots as every other one)
     fixed: tuple = ()  # ((param, value), ...) fixed by a frame
+    parts: tuple = ()  # compositional frame: a tuple of alternatives per part, one drawn from each
 
     @property
     def slots(self) -> list[str]:
         return [m.group(1) for m in SLOT_RE.finditer(self.text) if m.group(1) != "opts"]
+
+    def draw(self, rng: random.Random) -> str:
+        return "".join(rng.choice(p) for p in self.parts) if self.parts else self.text
 
 
 def split_families(key: str, items: list, seed: int, stratify=None) -> dict[str, list]:
@@ -106,6 +111,7 @@ def _as_frame(item) -> tuple[str, tuple]:
 @dataclass
 class Tables:
     frames: dict  # command -> split -> [Template]
+    composed: dict  # command -> split -> [Template] (compositional frames)
     options: dict  # (command, param) or (command, param, choice) -> split -> [Template]
     negatives: dict  # category -> split -> [Template]
 
@@ -117,6 +123,14 @@ def build_tables(seed: int) -> Tables:
         assign = split_families(f"frame:{cmd}", parsed, seed, stratify=lambda f: OPTS in f[0])
         frames[cmd] = {
             s: [Template(f"frame:{cmd}#{i}", parsed[i][0], parsed[i][1]) for i in idx] for s, idx in assign.items()
+        }
+    composed = {}
+    for cmd, items in phrasing.COMPOSED.items():
+        assign = split_families(f"comp:{cmd}", items, seed, stratify=lambda f: any(OPTS in p for p in f[1]))
+        composed[cmd] = {
+            s: [Template(f"comp:{cmd}:{items[i][0]}", "".join(p[0] for p in items[i][1]),
+                         tuple(sorted(items[i][2].items())), tuple(tuple(p) for p in items[i][1])) for i in idx]
+            for s, idx in assign.items()
         }
     options = {}
     for (cmd, param), table in phrasing.OPTIONS.items():
@@ -130,7 +144,7 @@ def build_tables(seed: int) -> Tables:
     for cat, texts in phrasing.NEGATIVES.items():
         assign = split_families(f"none:{cat}", texts, seed)
         negatives[cat] = {s: [Template(f"none:{cat}#{i}", texts[i]) for i in idx] for s, idx in assign.items()}
-    return Tables(frames, options, negatives)
+    return Tables(frames, composed, options, negatives)
 
 
 
@@ -155,15 +169,40 @@ def _pool(cmd: str, param: contract.ParamSpec) -> str:
     return POOL_FOR.get((cmd, param.name), POOL_FOR_KIND.get(param.kind, "name"))
 
 
-def command_row(cmd: str, split: str, rng: random.Random, tables: Tables) -> Row:
+def _draw_frame(cmd: str, split: str, rng: random.Random, tables: Tables) -> tuple[Template, str]:
+    composed = tables.composed.get(cmd, {}).get(split)
+    if composed and rng.random() < COMPOSED_SHARE:
+        frame = rng.choice(composed)
+    else:
+        frame = rng.choice(tables.frames[cmd][split])
+    return frame, frame.draw(rng)
+
+
+def _takes(frame: Template, text: str, option: str) -> bool:
+    """Whether a further phrasing of option can go into this frame."""
+    taken = set(frame.slots) | {k for k, _ in frame.fixed}
+    return OPTS in text and option not in taken and not any(option in ex and ex & taken for ex in EXCLUSIVE)
+
+
+def command_row(cmd: str, split: str, rng: random.Random, tables: Tables, force: tuple | None = None) -> Row:
+    """One row for cmd; force=(option, choice or None) makes the row ask for that option (and choice)."""
     spec = contract.commands()[cmd]
-    frame = rng.choice(tables.frames[cmd][split])
+    frame, frame_text = _draw_frame(cmd, split, rng, tables)
+    for _ in range(10_000):
+        if not force or _takes(frame, frame_text, force[0]):
+            break
+        frame, frame_text = _draw_frame(cmd, split, rng, tables)
+    else:
+        raise RuntimeError(f"no {split} frame of {cmd!r} can take {force[0]!r}: add one to venvy/nl/phrasing.py")
     fixed = dict(frame.fixed)
     params = ([spec.positional] if spec.positional else []) + list(spec.options)
     by_name = {p.name: p for p in params}
     chosen = list(dict.fromkeys(frame.slots + list(fixed)))
     extra = []
-    if OPTS in frame.text:
+    if force:
+        chosen.append(force[0])
+        extra.append(force[0])
+    if OPTS in frame_text:
         candidates = list(spec.options)
         rng.shuffle(candidates)
         for opt in candidates:
@@ -182,7 +221,7 @@ def command_row(cmd: str, split: str, rng: random.Random, tables: Tables) -> Row
         elif p.is_flag:
             out_params[name] = True
         elif p.kind == "CHOICE":
-            out_params[name] = rng.choice(p.choices)
+            out_params[name] = force[1] if force and force[0] == name else rng.choice(p.choices)
         else:
             values[name] = sample_value(_pool(cmd, p), split, rng)
             out_params[name] = values[name].out
@@ -192,8 +231,10 @@ def command_row(cmd: str, split: str, rng: random.Random, tables: Tables) -> Row
             fragments.append(template.text)
             families.append(template.family)
     opts = (" " + " ".join(fragments)) if fragments else ""
-    text = wrap(frame.text.replace(OPTS, opts), rng)
-    request = fill(add_noise(text, rng), values)
+    text = frame_text.replace(OPTS, opts)
+    if not frame.parts:  # a compositional frame has its own lead-in and tail
+        text = wrap(text, rng)
+    request = " ".join(fill(add_noise(text, rng), values).split())
     output = contract.Parsed(cmd, out_params).canonical()
     _check_canonical(output)
     return Row(request, output, split, cmd, tuple(families))
@@ -250,6 +291,18 @@ def split_quota(total: int) -> dict[str, int]:
     return {"train": total - val - test, "val": val, "test": test}
 
 
+def _coverage_targets(cmd: str) -> list[tuple]:
+    """(option, choice) for every option and non-default choice of cmd: the first rows of each split ask for
+    one each, so every option and choice appears in every split."""
+    targets = []
+    for opt in contract.commands()[cmd].options:
+        if opt.kind == "CHOICE":
+            targets += [(opt.name, c) for c in opt.choices if c != opt.default]
+        else:
+            targets.append((opt.name, None))
+    return targets
+
+
 def generate(seed: int = DEFAULT_SEED) -> list[Row]:
     """All rows, train then val then test, each split shuffled. Deterministic for a seed."""
     missing = missing_phrasings()
@@ -268,12 +321,13 @@ def generate(seed: int = DEFAULT_SEED) -> list[Row]:
         split_rows = []
         for kind, what, quota in quotas:
             made, attempts = 0, 0
+            forced = _coverage_targets(what) if kind == "cmd" else []
             while made < quota:
                 attempts += 1
                 if attempts > 500 * quota + 1000:
                     raise RuntimeError(f"cannot make {quota} distinct {split} rows for {what!r}")
                 if kind == "cmd":
-                    row = command_row(what, split, rng, tables)
+                    row = command_row(what, split, rng, tables, forced[made] if made < len(forced) else None)
                 else:
                     row = negative_row(what, split, rng, tables)
                 key = normalize(row.input)
