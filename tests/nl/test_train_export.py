@@ -262,6 +262,10 @@ def test_full_export_matches_torch_logits_and_decodes_with_the_grammar(tiny_run,
     base_model = train.load_base_model(train.Base("hf", json.loads((tiny_run / "settings.json").read_text())["base"]))
     llm = _llama(path)
     assert llm.token_eos() == 2 and llm.metadata["tokenizer.ggml.pre"] == "smollm"
+    import llama_cpp
+
+    # the end-of-turn token training appends is one llama.cpp stops generation on
+    assert llama_cpp.llama_vocab_is_eog(llama_cpp.llama_model_get_vocab(llm._model.model), train.end_of_turn_id(tok))
     for request in REQUESTS:
         ids = train.prompt_ids(tok, request)
         # llama.cpp tokenizes the prompt exactly as training did
