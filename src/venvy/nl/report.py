@@ -199,7 +199,14 @@ def _model_info(model_dir) -> dict:
         "calibrated": bool(manifest.get("calibration")),
         "calibration_method": (manifest.get("calibration") or {}).get("method"),
         "calibration_data": (manifest.get("calibration") or {}).get("data"),
+        "data_sha256": _dataset_sha256(),
     }
+
+
+def _dataset_sha256(path: Path = Path("data/venvy_nl_dataset.json")) -> str | None:
+    from venvy.nl.base_model import sha256
+
+    return sha256(path) if path.is_file() else None
 
 
 def rescore(result: dict, subset: list[dict]) -> dict | None:
@@ -401,6 +408,17 @@ def wins_losses(data: dict, set_name: str) -> list[str]:
     return lines
 
 
+def _dataset_line(model: dict) -> list[str]:
+    trained, here = model.get("dataset_sha256"), model.get("data_sha256")
+    if not trained or not here:
+        return []
+    if trained == here:
+        return [f"- Training data: the model was trained on this dataset (sha256 `{here[:12]}`)."]
+    return [f"- Training data: the model was trained on dataset sha256 `{trained[:12]}`, but `data/venvy_nl_dataset.json` "
+            f"is `{here[:12]}`: a different version, so its test/val splits are not the model's own held-out splits "
+            "(the baselines use the current train split)."]
+
+
 def render_markdown(data: dict, command: str) -> str:
     model = data["model"]
     calibrated = "calibrated (manifest calibration block)" if model.get("calibrated") else "the raw model score (no calibration in the manifest)"
@@ -416,6 +434,7 @@ def render_markdown(data: dict, command: str) -> str:
         "",
         f"- Machine: {data['machine']}",
         f"- Model: {model.get('describe') or model.get('error')}",
+        *_dataset_line(model),
         "- Sets: " + ", ".join(f"{name} = `{path}` ({_set_size(data, name)} rows)" for name, path in data["sets"].items()),
         f"- llama.cpp threads: {data.get('threads') or 'the agent default (physical cores)'}",
         f"- Whole report run: {secs(data['wall_s'])}",
