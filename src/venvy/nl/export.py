@@ -112,6 +112,9 @@ def _write_atomically(writer_fn, path: Path) -> None:
     os.close(fd)
     try:
         writer_fn(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it 0600; a model file is for everyone to read
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
