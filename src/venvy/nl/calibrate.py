@@ -251,11 +251,24 @@ def main(argv=None) -> int:
         if sys.stderr.isatty() and (i % 20 == 0 or i == n):
             print(f"\r{i}/{n}", end="" if i < n else "\n", file=sys.stderr, flush=True)
 
+    trained_on = spec.manifest.get("dataset_sha256")
+    dataset_file = args.data.parent / "venvy_nl_dataset.json"
+    data_matches = None
+    if trained_on and dataset_file.is_file():
+        data_matches = _sha256(dataset_file) == trained_on
+        if not data_matches:
+            print(
+                f"warning: the model was trained on dataset {trained_on[:12]}…, but {args.data} belongs to "
+                f"{_sha256(dataset_file)[:12]}…: its rows may overlap what the model was trained on. "
+                "Calibrate on the val split of the model's own dataset version.",
+                file=sys.stderr,
+            )
     rows = load_rows(args.data)
     samples = collect(agent, rows, progress)
     block = fit(samples)
     block["data"] = str(args.data)
     block["data_sha256"] = _sha256(args.data)
+    block["data_matches_training_dataset"] = data_matches
     block["fitted_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     labels = [1 if s["correct"] else 0 for s in samples]
     calibrated = [apply(block, s["prod"], s["min"]) for s in samples]
