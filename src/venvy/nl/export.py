@@ -226,9 +226,9 @@ def merged_model(checkpoint: Path):
     """(merged transformers model in float32, tokenizer, Settings, Base)."""
     from peft import get_peft_model
 
-    from venvy.nl.train import build_model, lora_config, load_adapter_weights, load_base_model, load_tokenizer, resolve_base
+    # always the float32 base on the CPU (not build_model's CUDA/4-bit paths): merging needs full weights
+    from venvy.nl.train import lora_config, load_adapter_weights, load_base_model, load_tokenizer, resolve_base
 
-    del build_model  # training-only path (CUDA branches); here always CPU float32
     settings, _, _ = read_checkpoint(checkpoint)
     base = resolve_base(settings.base)
     model = get_peft_model(load_base_model(base), lora_config(settings))
