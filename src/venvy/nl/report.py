@@ -199,6 +199,8 @@ def _model_info(model_dir) -> dict:
         "calibrated": bool(manifest.get("calibration")),
         "calibration_method": (manifest.get("calibration") or {}).get("method"),
         "calibration_data": (manifest.get("calibration") or {}).get("data"),
+        "calibration_data_sha256": (manifest.get("calibration") or {}).get("data_sha256"),
+        "manifest": manifest,
         "data_sha256": _dataset_sha256(),
     }
 
@@ -232,6 +234,7 @@ def collect(*, model_dir=None, train_path="data/train.jsonl", threads=None, prog
             fewshot_limit=DEFAULT_FEWSHOT_LIMIT, limit=None, sets=SETS, work_dir: Path) -> dict:
     """Run every baseline on every set; returns the report data (JSON-able, with rows)."""
     started = time.perf_counter()
+    model_before = _model_info(model_dir)
     runs, limits, sizes = {}, {}, {}
     for set_name, (path, names) in sets.items():
         if not Path(path).is_file():
@@ -260,7 +263,9 @@ def collect(*, model_dir=None, train_path="data/train.jsonl", threads=None, prog
         "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _git_commit(),
         "machine": machine_line(),
-        "model": _model_info(model_dir),
+        "model": model_before,
+        "model_changed": _model_info(model_dir) != model_before,
+        "set_sha256": {name: _dataset_sha256(Path(sets[name][0])) for name in runs},
         "sets": {name: sets[name][0] for name in runs},
         "sizes": sizes,
         "limits": limits,
@@ -318,7 +323,7 @@ def compare(data: dict, set_name: str) -> dict:
 
 def _fmt_entries(entries) -> str:
     if not entries:
-        return "none"
+        return "nothing"
     return ", ".join(f"{cmd} ({pct(a)} vs {pct(b)}, n={n})" for cmd, n, a, b in entries)
 
 
@@ -403,7 +408,7 @@ def wins_losses(data: dict, set_name: str) -> list[str]:
         lines.append(
             f"- vs **{LABELS.get(other, other)}** ({v['rows']}; overall {pct(mine)} vs {pct(theirs)}): "
             f"wins on {_fmt_entries(v['wins'])}; loses on {_fmt_entries(v['losses'])}; "
-            f"ties on {', '.join(e[0] for e in v['ties']) or 'none'}."
+            f"ties on {', '.join(e[0] for e in v['ties']) or 'nothing'}."
         )
     return lines
 
@@ -435,6 +440,7 @@ def render_markdown(data: dict, command: str) -> str:
         f"- Machine: {data['machine']}",
         f"- Model: {model.get('describe') or model.get('error')}",
         *_dataset_line(model),
+        *(["- **Warning: the model's manifest changed while the report ran; rerun it.**"] if data.get("model_changed") else []),
         "- Sets: " + ", ".join(f"{name} = `{path}` ({_set_size(data, name)} rows)" for name, path in data["sets"].items()),
         f"- llama.cpp threads: {data.get('threads') or 'the agent default (physical cores)'}",
         f"- Whole report run: {secs(data['wall_s'])}",
@@ -467,8 +473,14 @@ def render_markdown(data: dict, command: str) -> str:
     header, rows = threshold_rows(data)
     if len(header) > 1:
         fitted = model.get("calibration_data")
-        where = (f"The calibration was fitted on `{fitted}`, so its rows are in-sample; the other sets are held out."
-                 if fitted else "The model has no calibration block: confidence is the raw score.")
+        in_sample = [n for n, sha in data.get("set_sha256", {}).items()
+                     if sha and sha == model.get("calibration_data_sha256")]
+        if not fitted:
+            where = "The model has no calibration block: confidence is the raw score."
+        elif in_sample:
+            where = f"The calibration was fitted on {fitted}: the {', '.join(in_sample)} rows are in-sample, the others held out."
+        else:
+            where = f"The calibration was fitted on {fitted}, which is none of the sets here: all of them are held out."
         out += ["## Calibration (fine-tuned + grammar)", "",
                 "Rows with confidence ≥ t are kept: coverage = kept / all rows, precision = semantic accuracy of the kept ones.",
                 where, "", table(header, rows), "", "![reliability diagram](reliability.png)", ""]
