@@ -205,9 +205,10 @@ NONE = "none"
 VALUE_RULES = {
     "NAME": 'name ::= [A-Za-z0-9] [A-Za-z0-9._-]{0,63}',
     "VERSION": 'version ::= [0-9] [0-9]? ("." [0-9] [0-9]?){0,2}',
-    "DIR": 'path ::= [A-Za-z0-9._~/+@:=-]{1,200}',
-    "FILE": 'path ::= [A-Za-z0-9._~/+@:=-]{1,200}',
-    "PATH": 'path ::= [A-Za-z0-9._~/+@:=-]{1,200}',
+    # a path never starts with "-", so the model cannot smuggle an option in as a value
+    "DIR": 'path ::= [A-Za-z0-9._~/+@:=] [A-Za-z0-9._~/+@:=-]{0,199}',
+    "FILE": 'path ::= [A-Za-z0-9._~/+@:=] [A-Za-z0-9._~/+@:=-]{0,199}',
+    "PATH": 'path ::= [A-Za-z0-9._~/+@:=] [A-Za-z0-9._~/+@:=-]{0,199}',
     "LIST": 'list ::= pkg ("," pkg){0,19}\npkg ::= [A-Za-z0-9] [A-Za-z0-9._\\[\\]-]{0,60} (("==" | ">=" | "<=" | "~=" | "!=" | ">" | "<") [A-Za-z0-9.*]{1,20})?',
     "N": 'count ::= [0-9]{1,5}',
 }
