@@ -19,7 +19,6 @@ block (--dry-run: only prints). apply() is what the agent calls at run time.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -221,10 +220,6 @@ def format_table(raw: list[float], calibrated: list[float], labels: list[int], b
     return "\n".join(lines)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m venvy.nl.calibrate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, type=Path, help="validation JSONL (data/val.jsonl)")
@@ -251,15 +246,18 @@ def main(argv=None) -> int:
         if sys.stderr.isatty() and (i % 20 == 0 or i == n):
             print(f"\r{i}/{n}", end="" if i < n else "\n", file=sys.stderr, flush=True)
 
+    from venvy.nl.base_model import sha256
+
     trained_on = spec.manifest.get("dataset_sha256")
     dataset_file = args.data.parent / "venvy_nl_dataset.json"
     data_matches = None
     if trained_on and dataset_file.is_file():
-        data_matches = _sha256(dataset_file) == trained_on
+        belongs_to = sha256(dataset_file)
+        data_matches = belongs_to == trained_on
         if not data_matches:
             print(
                 f"warning: the model was trained on dataset {trained_on[:12]}…, but {args.data} belongs to "
-                f"{_sha256(dataset_file)[:12]}…: its rows may overlap what the model was trained on. "
+                f"{belongs_to[:12]}…: its rows may overlap what the model was trained on. "
                 "Calibrate on the val split of the model's own dataset version.",
                 file=sys.stderr,
             )
@@ -267,7 +265,7 @@ def main(argv=None) -> int:
     samples = collect(agent, rows, progress)
     block = fit(samples)
     block["data"] = str(args.data)
-    block["data_sha256"] = _sha256(args.data)
+    block["data_sha256"] = sha256(args.data)
     block["data_matches_training_dataset"] = data_matches
     block["fitted_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     labels = [1 if s["correct"] else 0 for s in samples]
