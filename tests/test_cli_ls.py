@@ -62,7 +62,7 @@ def test_json_schema(cli, three):
     assert document["schema_version"] == 1
     assert set(document["venvs"][0]) == {
         "name", "path", "project", "python", "kind", "health", "created_at", "last_used_at",
-        "registered_at", "size_bytes", "size_measured_at", "packages",
+        "registered_at", "size_bytes", "size_measured_at", "packages", "device", "inode", "deleting_since",
     }
     assert document["venvs"][0]["registered_at"].endswith("Z")
 

@@ -132,6 +132,7 @@ def test_scan_home_looks_in_well_known_folders_beyond_depth(cli, work, make_venv
     make_venv(home / ".virtualenvs" / "wrapper")
     conda = home / "miniconda3" / "envs" / "ds"
     (conda / "conda-meta").mkdir(parents=True)
+    (conda / "conda-meta" / "history").write_text("==> 2024-01-01 <==\n")
     make_venv(home / "code" / "proj" / ".venv")
     result = cli("scan", "--home", "--depth", "1")
     assert result.exit_code == 0, result.output

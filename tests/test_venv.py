@@ -32,9 +32,11 @@ def test_kind_and_version_from_pyvenv_cfg(tmp_path, extra, kind, version):
     path = tmp_path / "env"
     path.mkdir()
     (path / "pyvenv.cfg").write_text(f"home = {tmp_path}\n{extra}")
+    (path / "bin").mkdir()
+    (path / "bin" / "python").symlink_to(tmp_path / "gone" / "python3")
     found = venv.probe(path)
     assert (found.kind, found.python) == (kind, version)
-    assert found.health == "broken"  # no bin/python at all
+    assert found.health == "broken"  # its interpreter link dangles
 
 
 def test_conda_env(tmp_path):

@@ -146,7 +146,9 @@ def ls_cmd(sort, fmt, python):
     from venvy import render
     from venvy.ops.listing import list_venvs
 
-    render.venvs(list_venvs(sort, python), fmt)
+    records = list_venvs(sort, python)
+    registered = len(list_venvs()) if python and not records and fmt == "table" else None
+    render.venvs(records, fmt, python=python, registered=registered)
 
 
 @main.command()
@@ -178,7 +180,7 @@ def register(path, name, project):
 @main.command()
 @click.option("--path", type=T.DIR, help="Folder to search (default: the current folder).")
 @click.option("--home", is_flag=True, help="Search your home folder, hidden folders included.")
-@click.option("--depth", type=T.N, default=3, show_default=True, help="How many folders deep to look.")
+@click.option("--depth", type=T.DEPTH, default=3, show_default=True, help="How many folders deep to look.")
 def scan(path, home, depth):
     """Find venvs on disk and register them."""
     from venvy import render
@@ -209,7 +211,7 @@ def stats(fmt):
 
 
 @main.command()
-@click.option("--days", type=T.N, default=90, show_default=True, help="Remove venvs unused for this many days.")
+@click.option("--days", type=T.DAYS, default=90, show_default=True, help="Remove venvs unused for this many days.")
 @click.option("--dry-run", is_flag=True, help="Only show what would be removed.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 def cleanup(days, dry_run, yes):
@@ -219,9 +221,9 @@ def cleanup(days, dry_run, yes):
 
     steps = remove.plan_cleanup(days)
     if not steps:
-        click.echo(f"Nothing to clean up: every venv was used in the last {days} days.")
+        click.echo(f"Nothing to clean up: no venv has gone {days}+ days unused (last use, or creation if never used).")
         return
-    render.removal_plan(steps, f"Unused for {days}+ days")
+    render.removal_plan(steps, f"Unused for {days}+ days", to_stdout=dry_run)
     todo = [s for s in steps if s.action != remove.SKIP]
     if dry_run or not todo:
         click.echo("Dry run: nothing was changed." if dry_run else "Nothing venvy may remove.")

@@ -71,7 +71,14 @@ class VenvRecord:
     size_bytes: int | None = None
     size_measured_at: str | None = None
     packages: int | None = None
+    # the folder's identity when registered: deletion refuses a path that is another folder now
+    device: int | None = None
+    inode: int | None = None
+    deleting_since: str | None = None  # set when a deletion starts; a failed one leaves it (partial)
 
+
+# Kept by a rescan when set: the identity is what the user registered, not what is there now.
+IDENTITY = ("device", "inode")
 
 COLUMNS = tuple(f.name for f in fields(VenvRecord))
 
@@ -115,6 +122,13 @@ def m002_add_measurements(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE venvs ADD COLUMN health TEXT NOT NULL DEFAULT 'ok'")
 
 
+@migration
+def m003_add_identity_and_deletion(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE venvs ADD COLUMN device INTEGER")
+    db.execute("ALTER TABLE venvs ADD COLUMN inode INTEGER")
+    db.execute("ALTER TABLE venvs ADD COLUMN deleting_since TEXT")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -126,16 +140,64 @@ SCHEMA_VERSION = len(MIGRATIONS)
 class Registry:
     """An open registry. Use `open_registry()`; close it (or use `with`)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, readonly: bool = False):
+        """`readonly`: the caller only reads, so a registry that cannot be written (a read-only
+        $VENVY_HOME) is opened read-only instead of failing; `self.readonly` tells which."""
         self.path = path
+        self.readonly = False
+        try:
+            self._open()
+        except RegistryError as exc:
+            # only a registry venvy cannot write is read instead (not a busy or a corrupted one)
+            cannot_write = isinstance(exc.__cause__, OSError) or (
+                isinstance(exc.__cause__, sqlite3.OperationalError)
+                and any(w in str(exc.__cause__) for w in ("readonly", "read-only", "unable to open"))
+            )
+            if not (readonly and cannot_write):
+                raise
+            self._open_readonly()
+
+    def _open(self) -> None:
         with self._errors():
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            self.db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.execute("PRAGMA synchronous = NORMAL")  # WAL: safe from corruption, fewer fsyncs
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version != SCHEMA_VERSION:
-                self._migrate(version)
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+            self.db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            try:
+                self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self.db.execute("PRAGMA synchronous = NORMAL")  # WAL: safe from corruption, fewer fsyncs
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if version != SCHEMA_VERSION:
+                    self._migrate(version)
+            except BaseException:
+                self.db.close()
+                raise
+
+    def _open_readonly(self) -> None:
+        """Read a registry venvy may not write: as it is (mode=ro), or, when SQLite cannot even
+        create its WAL index beside it, as an immutable file. No file at all: an empty registry."""
+        self.readonly = True
+        if not os.path.exists(self.path):
+            self.db = sqlite3.connect(":memory:", isolation_level=None)
+            self._migrate(0)
+            return
+        import urllib.parse  # only here: `venvy ls` stays light
+
+        uri = "file:" + urllib.parse.quote(os.path.abspath(self.path))
+        for query in ("?mode=ro", "?mode=ro&immutable=1"):
+            try:
+                self.db = sqlite3.connect(uri + query, uri=True, isolation_level=None)
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                break
+            except sqlite3.Error:
+                self.db.close()
+        else:
+            with self._errors():
+                raise sqlite3.OperationalError("it can be neither written nor read")
+        if version != SCHEMA_VERSION:
+            self.db.close()
+            raise RegistryError(
+                f"The registry {self.path} is read-only and has schema version {version}; this venvy needs "
+                f"{SCHEMA_VERSION}. Run venvy once where it can write the registry, to upgrade it."
+            )
 
     # -- plumbing ----------------------------------------------------------
 
@@ -252,14 +314,15 @@ class Registry:
     def save_found(
         self,
         found: Iterable[tuple[VenvRecord, Iterable[str]]],
-        keep: tuple[str, ...] = ("name", "project", "last_used_at", "registered_at"),
+        keep: tuple[str, ...] = ("name", "project", "last_used_at", "registered_at", *IDENTITY),
     ) -> list[tuple[str, VenvRecord]]:
         """Register or refresh venvs found on disk, in one transaction.
 
         Each item is (record, name candidates). A path already registered is
-        updated but keeps the fields in `keep` (its name, project, last use);
-        a new path gets the first free candidate name. Returns ("new" |
-        "updated", stored record) for each item, in order.
+        updated but keeps the fields in `keep` (its name, project, last use, and
+        the identity recorded at registration, unless none was); a new path gets
+        the first free candidate name. A deletion in progress stays recorded.
+        Returns ("new" | "updated", stored record) for each item, in order.
         """
         results = []
         with self.transaction() as db:
@@ -269,7 +332,9 @@ class Registry:
                 if row:
                     old = VenvRecord(*row)
                     for column in keep:
-                        setattr(record, column, getattr(old, column))
+                        if column not in IDENTITY or old.device is not None:
+                            setattr(record, column, getattr(old, column))
+                    record.deleting_since = old.deleting_since
                     record.created_at = record.created_at or old.created_at
                     record.project = record.project or old.project
                     self._update(db, record)
@@ -312,6 +377,11 @@ class Registry:
                 raise AlreadyExistsError.name_taken(new)
             db.execute("UPDATE venvs SET name = ? WHERE name = ?", (new, old))
 
+    def mark_deleting(self, name: str, when: str | None) -> None:
+        """Record that deleting the venv's files started (None: it is over, or was refused)."""
+        with self.transaction() as db:
+            db.execute("UPDATE venvs SET deleting_since = ? WHERE name = ?", (when, name))
+
     def remove(self, name: str) -> bool:
         with self.transaction() as db:
             return db.execute("DELETE FROM venvs WHERE name = ?", (name,)).rowcount > 0
@@ -323,6 +393,7 @@ class Registry:
             return cursor.rowcount > 0
 
 
-def open_registry(path: str | Path | None = None) -> Registry:
-    """Open (and create or migrate) the registry; default $VENVY_HOME/registry.db."""
-    return Registry(path or paths.registry_db_text())
+def open_registry(path: str | Path | None = None, readonly: bool = False) -> Registry:
+    """Open (and create or migrate) the registry; default $VENVY_HOME/registry.db.
+    `readonly`: for commands that only read; they then work from a read-only $VENVY_HOME."""
+    return Registry(path or paths.registry_db_text(), readonly=readonly)

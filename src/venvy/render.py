@@ -25,7 +25,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from venvy.ops.scan import ScanResult
 
 SCHEMA_VERSION = 1
-HEALTH_STYLE = {"ok": "green", "broken": "red", "missing": "yellow"}
+HEALTH_STYLE = {"ok": "green", "broken": "red", "missing": "yellow", "partial": "yellow"}
+# C0 controls, DEL and C1 controls: shown escaped in human output (a folder name can hold an
+# ESC sequence or a newline); JSON keeps the exact text.
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]}
 
 
 # --------------------------------------------------------------------------
@@ -58,13 +61,19 @@ def ago(iso: str | None, now: datetime | None = None) -> str:
     return "just now"  # pragma: no cover - the loop covers every case >= 60 s
 
 
+def printable(text: str) -> str:
+    """`text` with control characters escaped (\\x1b, \\x0a): safe on a terminal, one line."""
+    return text.translate(_CONTROL)
+
+
 def short_path(path: str | None) -> str:
+    """A path for people: ~ for the home folder, control characters escaped."""
     if not path:
         return "-"
     home = os.path.expanduser("~")
     if home not in ("", "/") and (path == home or path.startswith(home + os.sep)):
-        return "~" + path[len(home) :]
-    return path
+        path = "~" + path[len(home) :]
+    return printable(path)
 
 
 def record_dict(record: VenvRecord) -> dict:
@@ -110,22 +119,26 @@ def _table(*columns: str, title: str | None = None):
 # --------------------------------------------------------------------------
 
 
-def venvs(records: list[VenvRecord], fmt: str) -> None:
+def venvs(records: list[VenvRecord], fmt: str, python: str | None = None, registered: int | None = None) -> None:
+    """The list; `python`: the filter given, `registered`: how many there are before filtering."""
     if fmt == "json":
         write_json({"venvs": [record_dict(r) for r in records]})
         return
-    if fmt == "simple":
-        sys.stdout.write("".join(r.path + "\n" for r in records))
+    if fmt == "simple":  # one path per line: a control character (a newline) is escaped
+        sys.stdout.write("".join(printable(r.path) + "\n" for r in records))
         return
     if not records:
-        err("No venvs registered. Find the ones you have with `venvy scan --home`, or make one with `venvy create`.")
+        if python and registered:
+            err(f"No venv matches --python {python} ({registered} registered; `venvy ls` lists them all).")
+        else:
+            err("No venvs registered. Find the ones you have with `venvy scan --home`, or make one with `venvy create`.")
         return
     now = datetime.now(timezone.utc)
     header = ("Name", "Python", "Kind", "Size", "Pkgs", "Last used", "Health", "Path")
     rows = [
         (
-            r.name,
-            r.python or "?",
+            printable(r.name),
+            printable(r.python or "?"),
             r.kind,
             human_size(r.size_bytes),
             "-" if r.packages is None else str(r.packages),
@@ -195,6 +208,7 @@ FIELD_LABELS = {
     "size_bytes": "Size",
     "size_measured_at": "Size measured",
     "packages": "Packages",
+    "deleting_since": "Deletion started",
 }
 
 
@@ -205,25 +219,33 @@ def venv_detail(record: VenvRecord, fmt: str = "table") -> None:
     table = _table("Field", "Value")
     for column in COLUMNS:
         value = getattr(record, column)
+        if column not in FIELD_LABELS or (column == "deleting_since" and value is None):
+            continue  # the identity (device, inode) is for venvy's checks; JSON has it
         if column == "size_bytes":
             text = "-" if value is None else f"{human_size(value)} ({value} bytes)"
-        elif column.endswith("_at"):
+        elif column.endswith("_at") or column == "deleting_since":
             text = "never" if value is None else f"{value} ({ago(value)})"
         elif column == "health":
             text = f"[{HEALTH_STYLE.get(value, 'white')}]{value}[/]"
         else:
-            text = "-" if value is None else str(value)
-        table.add_row(FIELD_LABELS[column], text)
+            text = "-" if value is None else printable(str(value))
+        table.add_row(FIELD_LABELS[column], _escape_markup(text) if column in ("path", "project") else text)
     _console().print(table)
+
+
+def _escape_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def registered(status: str, record: VenvRecord) -> None:
     verb = "Registered" if status == "new" else "Updated"
-    print(f"{verb} {record.name}: {record.path} (Python {record.python or '?'}, {record.kind}, {human_size(record.size_bytes)})")
+    print(f"{verb} {record.name}: {short_path(record.path)} (Python {record.python or '?'}, {record.kind}, {human_size(record.size_bytes)})")
 
 
 def created(record: VenvRecord) -> None:
-    print(f"Created {record.name}: {record.path} (Python {record.python or '?'}, {human_size(record.size_bytes)})")
+    print(f"Created {record.name}: {short_path(record.path)} (Python {record.python or '?'}, {human_size(record.size_bytes)})")
     activate = os.path.join(record.path, "Scripts", "activate") if os.name == "nt" else os.path.join(record.path, "bin", "activate")
     err(f"Activate it with: source {short_path(activate)}")
 
@@ -268,6 +290,8 @@ def scan_progress(delay: float = 0.3) -> Iterator[Callable[[int, int], None]]:
 def scan_summary(result: "ScanResult") -> None:
     for record in result.new:
         print(f"new      {record.name:<24} {short_path(record.path)}")
+    for path in result.interrupted:
+        err(f"skipped  {short_path(path)}: left by an interrupted `venvy create`; `venvy create` with the same target removes it")
     print(
         f"Scanned {result.folders:,} folders under {', '.join(short_path(r) for r in result.roots)}: "
         f"{result.found} found, {len(result.new)} new, {len(result.updated)} updated."
@@ -283,10 +307,13 @@ def current(active: "Active | None") -> None:
     if active is None:
         print("No active venv ($VIRTUAL_ENV and $CONDA_PREFIX are not set).")
         return
-    if active.record is None:
-        print(f"{active.path} (from ${active.variable}; not registered: `venvy register {active.path}` adds it)")
+    shown = printable(active.path)
+    if not os.path.isdir(active.path):
+        print(f"{shown} (from ${active.variable}) does not exist: the variable is stale; `deactivate` clears it.")
+    elif active.record is None:
+        print(f"{shown} (from ${active.variable}; not registered: `venvy register {shown}` adds it)")
     else:
-        print(f"{active.record.name}  {active.path}")
+        print(f"{active.record.name}  {shown}")
 
 
 def stats(totals: dict, fmt: str) -> None:
@@ -302,6 +329,8 @@ def stats(totals: dict, fmt: str) -> None:
     table.add_row("Unused 90+ days", str(totals["unused_90_days"]))
     table.add_row("Broken", f"[red]{totals['broken']}[/]" if totals["broken"] else "0")
     table.add_row("Missing", f"[yellow]{totals['missing']}[/]" if totals["missing"] else "0")
+    if totals.get("partial"):
+        table.add_row("Partly deleted", f"[yellow]{totals['partial']}[/]")
     table.add_row("By kind", ", ".join(f"{k} {v}" for k, v in totals["by_kind"].items()) or "-")
     table.add_row("By Python", ", ".join(f"{k} {v}" for k, v in totals["by_python"].items()) or "-")
     _console().print(table)
@@ -311,12 +340,11 @@ def stats(totals: dict, fmt: str) -> None:
 # rm, cleanup
 # --------------------------------------------------------------------------
 
-ACTION_TEXT = {"delete": "delete", "forget": "forget", "skip": "skip"}
-
-
-def removal_plan(steps: list["Step"], title: str) -> None:
-    """What will go, with sizes: one plain line each on stderr (it precedes a question)."""
-    err(f"{title}:")
+def removal_plan(steps: list["Step"], title: str, to_stdout: bool = False) -> None:
+    """What will go, with sizes, one plain line each: on stderr when it precedes a question,
+    on stdout when it is the output (a dry run)."""
+    out = print if to_stdout else err
+    out(f"{title}:")
     width = max(len(s.record.name) for s in steps)
     for step in steps:
         r = step.record
@@ -324,10 +352,10 @@ def removal_plan(steps: list["Step"], title: str) -> None:
             step.reason, step.reason
         )
         line = (
-            f"  {ACTION_TEXT[step.action]:<6}  {r.name:<{width}}  {human_size(r.size_bytes):>9}  "
+            f"  {step.action:<6}  {r.name:<{width}}  {human_size(r.size_bytes):>9}  "
             f"last used {ago(r.last_used_at)}  {short_path(r.path)}"
         )
-        err(line + (f"  ({note})" if note else ""))
+        out(line + (f"  ({note})" if note else ""))
 
 
 def removal_outcome(outcome: "Outcome") -> None:

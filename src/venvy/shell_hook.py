@@ -5,6 +5,12 @@ with the last value it saw, held in a shell variable: no process starts unless
 the value changed, and then `venvy _record-use PATH` runs in the background.
 A guard variable makes a second `eval` (an rc file sourced twice) a no-op.
 
+Without --shell, the shell is the one that runs `venvy shell-hook` (the parent process:
+in `eval "$(venvy shell-hook)"` that is the shell that evaluates the code), else $SHELL.
+For bash and zsh the code holds both hooks and picks one when it is evaluated, so a
+bash started with SHELL=zsh (or the reverse) still gets a working hook; any other shell
+evaluating it gets a warning on stderr instead of silence.
+
     bash/zsh:    eval "$(venvy shell-hook)"
     fish:        venvy shell-hook --shell fish | source
     powershell:  venvy shell-hook --shell powershell | Out-String | Invoke-Expression
@@ -17,7 +23,6 @@ import os
 from venvy.errors import VenvyError
 
 SHELLS = ("bash", "zsh", "fish", "powershell")
-RECORD_COMMAND = "_record-use"
 
 BASH = r"""# venvy shell hook (bash): records venv use when $VIRTUAL_ENV changes.
 if [ -z "${__VENVY_HOOK:-}" ]; then
@@ -94,22 +99,54 @@ if (-not $global:__VENVY_HOOK) {
 
 CODE = {"bash": BASH, "zsh": ZSH, "fish": FISH, "powershell": POWERSHELL}
 
+# bash or zsh, decided by the shell that evaluates it (both parse the other's part).
+POSIX = (
+    "# venvy shell hook (bash and zsh: the shell that evaluates it picks its part).\n"
+    'if [ -n "${ZSH_VERSION:-}" ]; then\n'
+    + ZSH
+    + 'elif [ -n "${BASH_VERSION:-}" ]; then\n'
+    + BASH
+    + "else\n"
+    + '  echo "venvy: this shell hook is for bash or zsh; for another shell use: venvy shell-hook --shell fish|powershell" >&2\n'
+    + "fi\n"
+)
+ALIASES = {"pwsh": "powershell", "powershell": "powershell", "bash": "bash", "zsh": "zsh", "fish": "fish"}
+
+
+def _shell_name(text: str) -> str:
+    name = os.path.basename(text.strip()).lower().lstrip("-")  # "-bash" for a login shell
+    return name[: -len(".exe")] if name.endswith(".exe") else name
+
+
+def parent_shell() -> str | None:
+    """The shell that started venvy (Linux: /proc), or None when the parent is not one we know."""
+    try:
+        with open(f"/proc/{os.getppid()}/comm", encoding="utf-8", errors="replace") as fh:
+            name = _shell_name(fh.read())
+    except OSError:
+        return None
+    return ALIASES.get(name)
+
 
 def detect_shell() -> str:
-    """The shell named by $SHELL (PowerShell on Windows when $SHELL is unset)."""
+    """The shell that runs venvy, else the one named by $SHELL (PowerShell on Windows when unset)."""
+    parent = parent_shell()
+    if parent:
+        return parent
     value = os.environ.get("SHELL", "")
     if not value:
         if os.name == "nt":  # pragma: no cover - platform specific
             return "powershell"
         raise VenvyError("$SHELL is not set; name your shell with --shell bash|zsh|fish|powershell.")
-    name = os.path.basename(value).lower()
-    name = name[: -len(".exe")] if name.endswith(".exe") else name
-    if name in ("pwsh", "powershell"):
-        return "powershell"
-    if name in CODE:
-        return name
-    raise VenvyError(f"venvy has no hook for {name!r} ($SHELL={value}); use --shell bash|zsh|fish|powershell.")
+    name = ALIASES.get(_shell_name(value))
+    if name is None:
+        raise VenvyError(f"venvy has no hook for {_shell_name(value)!r} ($SHELL={value}); use --shell bash|zsh|fish|powershell.")
+    return name
 
 
 def code(shell: str | None = None) -> str:
-    return CODE[shell or detect_shell()]
+    """The hook for `shell`; without one, for the detected shell (bash and zsh: code for both)."""
+    if shell:
+        return CODE[shell]
+    detected = detect_shell()
+    return POSIX if detected in ("bash", "zsh") else CODE[detected]

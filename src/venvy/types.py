@@ -12,6 +12,7 @@ import re
 import click
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+NAME_MAX = 100
 VERSION_RE = re.compile(r"(?:py(?:thon)?-?)?(\d+(?:\.\d+){0,2})", re.IGNORECASE)
 
 
@@ -21,7 +22,9 @@ class NameType(click.ParamType):
 
     def convert(self, value, param, ctx):
         value = str(value)
-        if not NAME_RE.fullmatch(value) or len(value) > 100:
+        if len(value) > NAME_MAX:
+            self.fail(f"a venv name is at most {NAME_MAX} characters; this one has {len(value)}.", param, ctx)
+        if not NAME_RE.fullmatch(value):
             self.fail(
                 f"{value!r} is not a valid venv name: use letters, digits, '.', '_' "
                 "and '-', starting with a letter or digit.",
@@ -82,12 +85,12 @@ class PackageList(click.ParamType):
 
 
 class Count(click.IntRange):
-    """A whole number, 0 or more."""
+    """A whole number from 0 to `most` (every number venvy takes has a sensible ceiling)."""
 
     kind = "N"
 
-    def __init__(self):
-        super().__init__(min=0)
+    def __init__(self, most: int):
+        super().__init__(min=0, max=most)
 
 
 NAME = NameType()
@@ -96,4 +99,5 @@ DIR = PathText("DIR")
 FILE = PathText("FILE")
 PATH = PathText("PATH")
 LIST = PackageList()
-N = Count()
+DAYS = Count(36_500)  # a hundred years
+DEPTH = Count(1_000)

@@ -1,6 +1,10 @@
 """What a venv is, read from the disk without running any interpreter.
 
-- A venv has `pyvenv.cfg` (venv, virtualenv, uv, poetry, pipenv); a conda env has `conda-meta/`.
+- A venv has the structure of one: `pyvenv.cfg` (venv, virtualenv, uv, poetry, pipenv) plus
+  an interpreter (`bin/python*`, `Scripts/python.exe`) or a `site-packages` under `lib/`.
+  A conda env has `conda-meta/` plus `conda-meta/history`, `bin/`, `lib/` or `Library/`.
+  A stray `pyvenv.cfg` in any other folder is not a venv.
+- What venv tools write at the top of a venv (OWNED): the only names venvy ever deletes.
 - Python version: pyvenv.cfg's `version` / `version_info`, or conda's python package record.
 - Kind: conda-meta -> conda; location (poetry's cache, pipenv's folder) -> poetry / pipenv;
   the `uv` / `virtualenv` keys -> uv / virtualenv; otherwise venv.
@@ -22,6 +26,7 @@ from venvy.errors import NotAVenvError, NotFoundError
 from venvy.registry import VenvRecord, now_iso, to_iso
 from venvy.sizes import tree_size
 
+PARTIAL = "partial"  # health of a venv whose deletion started and did not finish
 GENERIC_NAMES = {".venv", "venv", "env", ".env", "virtualenv", ".virtualenv", ".direnv"}
 CONFIG = "pyvenv.cfg"
 CONDA_META = "conda-meta"
@@ -35,12 +40,104 @@ def absolute(path: str | Path) -> Path:
     return Path(os.path.realpath(Path(path).expanduser()))
 
 
-def is_venv(path: str | Path) -> bool:
-    """True when `path` is, right now, a real folder holding pyvenv.cfg or conda-meta/."""
+# What venv, virtualenv, uv, pip (data files) and the OS put at the top of a venv.
+VENV_OWNED = frozenset(
+    {
+        CONFIG, "bin", "Scripts", "lib", "lib64", "Lib", "include", "Include", "share", "etc", "man",
+        ".gitignore", "CACHEDIR.TAG", ".lock", ".project", "pip-selfcheck.json", "selfcheck.json", ".DS_Store",
+    }
+)
+# conda puts more at the top of an env (Unix and Windows layouts).
+CONDA_OWNED = VENV_OWNED | frozenset(
+    {
+        CONDA_META, "libexec", "sbin", "ssl", "var", "doc", "docs", "compiler_compat",
+        "x86_64-conda-linux-gnu", "x86_64-conda_cos6-linux-gnu", "aarch64-conda-linux-gnu",
+        "Library", "DLLs", "Tools", "Menu", "python.exe", "pythonw.exe", "LICENSE_PYTHON.txt",
+        "mkspecs", "plugins", "phrasebooks", "qml", "resources", "translations", "fonts", ".nonadmin",
+        "cmake", "jupyter",
+    }
+)
+# A .gitignore is the venv tool's only when every rule in it is `*` (venv 3.13+, virtualenv, uv).
+_TOOL_GITIGNORE_MAX = 4096
+
+
+def _interpreter_present(path: str) -> bool:
+    bin_dir = os.path.join(path, "bin")
+    try:
+        with os.scandir(bin_dir) as entries:
+            if any(e.name.startswith("python") for e in entries):
+                return True
+    except OSError:
+        pass
+    return os.path.lexists(os.path.join(path, "Scripts", "python.exe"))
+
+
+def structure(path: str | Path) -> str | None:
+    """'venv' or 'conda' when `path` is, right now, a real folder laid out like one; else None.
+
+    A venv: pyvenv.cfg plus an interpreter (a link that dangles counts: a broken venv is still
+    a venv) or a site-packages folder. A conda env: conda-meta/ plus its history, bin/, lib/
+    or Library/. A symlink is never a venv (venvy registers the folder it points to).
+    """
     path = os.fspath(path)
     if os.path.islink(path) or not os.path.isdir(path):
+        return None
+    if os.path.isdir(os.path.join(path, CONDA_META)):
+        for part in (os.path.join(CONDA_META, "history"), "bin", "lib", "Library"):
+            if os.path.lexists(os.path.join(path, part)):
+                return "conda"
+    if os.path.isfile(os.path.join(path, CONFIG)) and (_interpreter_present(path) or site_packages(path)):
+        return "venv"
+    return None
+
+
+def is_venv(path: str | Path) -> bool:
+    """True when `path` is, right now, a real folder with the structure of a venv or conda env."""
+    return structure(path) is not None
+
+
+def why_not_a_venv(path: str | Path) -> str:
+    """For a folder that is not a venv: the reason, for a person."""
+    path = os.fspath(path)
+    if os.path.isfile(os.path.join(path, CONFIG)):
+        return "it has a pyvenv.cfg but no interpreter (bin/python) and no lib/pythonX.Y/site-packages"
+    if os.path.isdir(os.path.join(path, CONDA_META)):
+        return "it has a conda-meta/ folder but no conda-meta/history, bin/, lib/ or Library/"
+    return "it has neither pyvenv.cfg nor conda-meta/"
+
+
+def _tool_gitignore(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(_TOOL_GITIGNORE_MAX + 1)
+    except OSError:
         return False
-    return os.path.isfile(os.path.join(path, CONFIG)) or os.path.isdir(os.path.join(path, CONDA_META))
+    rules = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return len(text) <= _TOOL_GITIGNORE_MAX and rules == ["*"]
+
+
+def foreign_entries(path: str | Path, names: list[str] | None = None) -> list[str]:
+    """The names at the top of the venv at `path` that no venv tool writes (a project's src/,
+    .git, pyproject.toml, ...), sorted. `names`: the folder's listing, when the caller has it."""
+    path = os.fspath(path)
+    names = os.listdir(path) if names is None else names
+    owned = CONDA_OWNED if os.path.isdir(os.path.join(path, CONDA_META)) else VENV_OWNED
+    foreign = []
+    for name in names:
+        if name not in owned:
+            foreign.append(name)
+        elif name == ".gitignore" and not _tool_gitignore(os.path.join(path, name)):
+            foreign.append(name)
+    return sorted(foreign)
+
+
+def identity(path: str | Path) -> tuple[int, int] | None:
+    """(device, inode) of the folder itself (a symlink is not followed); None when it is gone."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def read_config(path: str | Path) -> dict[str, str]:
@@ -182,6 +279,8 @@ class Probe:
     health: str
     packages: int
     created_at: str | None
+    device: int | None = None
+    inode: int | None = None
 
     def record(self, name: str = "", project: str | None = None, size: bool = True) -> VenvRecord:
         """A registry record for this venv (size measured now unless size=False)."""
@@ -194,6 +293,8 @@ class Probe:
             health=self.health,
             created_at=self.created_at,
             packages=self.packages,
+            device=self.device,
+            inode=self.inode,
         )
         if size:
             record.size_bytes = tree_size(self.path)
@@ -212,10 +313,12 @@ def probe(path: str | Path, resolved: bool = False) -> Probe:
     text = str(path)
     if not os.path.exists(text):
         raise NotFoundError(f"{typed} does not exist.")
-    conda = os.path.isdir(os.path.join(text, CONDA_META))
-    if not conda and not os.path.isfile(os.path.join(text, CONFIG)):
-        raise NotAVenvError(f"{typed} is not a venv: it has neither pyvenv.cfg nor conda-meta/.")
+    layout = structure(text)
+    if layout is None:
+        raise NotAVenvError(f"{typed} is not a venv: {why_not_a_venv(text)}.")
+    conda = layout == "conda"
     config = read_config(text)
+    ident = identity(text)
     python = conda_python_version(text) if conda else version_from_config(config)
     return Probe(
         path=path,
@@ -225,6 +328,8 @@ def probe(path: str | Path, resolved: bool = False) -> Probe:
         health=health(text, config),
         packages=count_packages(text),
         created_at=created_time(text),
+        device=ident[0] if ident else None,
+        inode=ident[1] if ident else None,
     )
 
 
@@ -243,10 +348,17 @@ def project_of(found: Probe) -> str | None:
 
 
 def refresh(record: VenvRecord) -> VenvRecord:
-    """The record with size, health and packages measured again (a missing venv keeps its old size)."""
+    """The record with size, health and packages measured again (a missing venv keeps its old size).
+
+    A venv whose deletion started and did not finish is `partial`, with its remaining size."""
     path = Path(record.path)
     if not os.path.lexists(path):
         record.health = "missing"
+        return record
+    if record.deleting_since:
+        record.health = PARTIAL
+        record.size_bytes = tree_size(path)
+        record.size_measured_at = now_iso()
         return record
     try:
         found = probe(path)

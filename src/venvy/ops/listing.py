@@ -33,7 +33,7 @@ def sort_records(records: list[VenvRecord], sort: str = "name") -> list[VenvReco
 
 def list_venvs(sort: str = "name", python: str | None = None) -> list[VenvRecord]:
     """The registered venvs, from the registry only (the disk is not touched)."""
-    with open_registry() as reg:
+    with open_registry(readonly=True) as reg:
         records = reg.all()
     if python:
         records = [r for r in records if matches(r.python, python)]

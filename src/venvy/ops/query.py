@@ -14,9 +14,10 @@ from venvy.versions import version_parts
 
 def info(name: str) -> VenvRecord:
     """One venv, with its size, health and package count measured again and stored."""
-    with open_registry() as reg:
+    with open_registry(readonly=True) as reg:
         record = venv.refresh(reg.require(name))
-        reg.update(record)
+        if not reg.readonly:  # the measurement is stored when the registry can be written
+            reg.update(record)
     return record
 
 
@@ -46,7 +47,7 @@ def current() -> Active | None:
     if found is None:
         return None
     path, variable = found
-    with open_registry() as reg:
+    with open_registry(readonly=True) as reg:
         record = reg.get_by_path(str(venv.absolute(path)))
     return Active(path=path, variable=variable, record=record)
 
@@ -70,15 +71,17 @@ def unused_for(record: VenvRecord, days: int, now: datetime | None = None) -> bo
 
 def stats() -> dict:
     """Totals over the registry, with each venv's health checked again (sizes as last measured)."""
-    with open_registry() as reg:
+    with open_registry(readonly=True) as reg:
         records = reg.all()
         changed = []
         for record in records:
             health = venv.health(Path(record.path))
+            if record.deleting_since and health != "missing":
+                health = venv.PARTIAL
             if health != record.health:
                 record.health = health
                 changed.append(record)
-        if changed:
+        if changed and not reg.readonly:
             reg.update_many(changed)
     now = datetime.now(timezone.utc)
     by_kind: dict[str, int] = {}
@@ -96,6 +99,7 @@ def stats() -> dict:
         "ok": sum(r.health == "ok" for r in records),
         "broken": sum(r.health == "broken" for r in records),
         "missing": sum(r.health == "missing" for r in records),
+        "partial": sum(r.health == venv.PARTIAL for r in records),
         "by_kind": dict(sorted(by_kind.items())),
         "by_python": dict(sorted(by_python.items(), key=lambda kv: version_parts(kv[0]) or (999,))),
     }

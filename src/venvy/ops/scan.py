@@ -1,7 +1,9 @@
 """scan: find venvs under folders (os.scandir, no symlinked folders followed) and register them.
 
-A folder holding pyvenv.cfg or conda-meta/ is a venv: it is recorded and not
-entered. `.git`, `node_modules` and `__pycache__` are never entered. Hidden
+A folder laid out as a venv (venv.structure: pyvenv.cfg plus an interpreter or
+site-packages, or conda-meta/ plus its history or bin/) is recorded and not entered;
+a stray pyvenv.cfg is not a venv. A folder left by an interrupted `venvy create` is
+skipped and reported. `.git`, `node_modules` and `__pycache__` are never entered. Hidden
 folders are. With --home, the well-known venv folders (pipenv, poetry, conda,
 virtualenvwrapper, pyenv) are searched too, however deep they are.
 """
@@ -30,6 +32,7 @@ class ScanResult:
     folders: int = 0
     new: list[VenvRecord] = field(default_factory=list)
     updated: list[VenvRecord] = field(default_factory=list)
+    interrupted: list[str] = field(default_factory=list)  # left by a killed `venvy create`: skipped
 
     @property
     def found(self) -> int:
@@ -97,6 +100,11 @@ def scan(
     for root, root_depth in roots:
         found.update(find_venvs(root, root_depth, counter, on_progress))
     result.folders = counter[0]
+    from venvy.ops.create import interrupted_targets
+
+    leftovers = interrupted_targets()
+    result.interrupted = sorted(str(f) for f in found if str(f) in leftovers)
+    found = {f for f in found if str(f) not in leftovers}
     for status, record in register_found(sorted(found)):
         (result.new if status == "new" else result.updated).append(record)
     return result
