@@ -110,7 +110,7 @@ def _table(*columns: str, title: str | None = None):
 
     table = Table(title=title, box=None, header_style="bold", pad_edge=False)
     for column in columns:
-        table.add_column(column, overflow="fold" if column == "Path" else "ellipsis")
+        table.add_column(column, overflow="fold" if column in ("Path", "Value") else "ellipsis")
     return table
 
 

@@ -99,16 +99,18 @@ if (-not $global:__VENVY_HOOK) {
 
 CODE = {"bash": BASH, "zsh": ZSH, "fish": FISH, "powershell": POWERSHELL}
 
-# bash or zsh, decided by the shell that evaluates it (both parse the other's part).
+# bash or zsh, decided by the shell that evaluates it. Each part is a single-quoted string
+# given to eval, so any POSIX shell can parse the whole (and warns instead of failing).
+assert "'" not in BASH + ZSH
 POSIX = (
     "# venvy shell hook (bash and zsh: the shell that evaluates it picks its part).\n"
     'if [ -n "${ZSH_VERSION:-}" ]; then\n'
-    + ZSH
-    + 'elif [ -n "${BASH_VERSION:-}" ]; then\n'
-    + BASH
-    + "else\n"
-    + '  echo "venvy: this shell hook is for bash or zsh; for another shell use: venvy shell-hook --shell fish|powershell" >&2\n'
-    + "fi\n"
+    f"eval '{ZSH}'\n"
+    'elif [ -n "${BASH_VERSION:-}" ]; then\n'
+    f"eval '{BASH}'\n"
+    "else\n"
+    '  echo "venvy: this shell hook is for bash or zsh; for another shell use: venvy shell-hook --shell fish|powershell" >&2\n'
+    "fi\n"
 )
 ALIASES = {"pwsh": "powershell", "powershell": "powershell", "bash": "bash", "zsh": "zsh", "fish": "fish"}
 
