@@ -392,3 +392,19 @@ def test_create_killed_outright_is_recognised_and_cleaned_by_the_next_create(cli
     again = cli("create", "--name", "k")
     assert again.exit_code == 0, again.output
     assert registry.get("k") and (envs / "k" / "pyvenv.cfg").exists()
+
+
+def test_nested_venvs_and_read_only_files(cli, tmp_path, make_venv, registry):
+    """A project that is a venv and holds its own .venv: the inner one can go, the outer is
+    refused; read-only files inside a venv are no obstacle."""
+    outer = venv_in_place(project(tmp_path / "outer"))
+    inner = make_venv(outer / ".venv", packages=("alpha",))
+    site = next((inner / "lib").glob("python*/site-packages"))
+    (site / "alpha" / "__init__.py").chmod(0o444)
+    assert cli("register", outer, "--name", "outer").exit_code == 0
+    assert cli("register", inner, "--name", "inner").exit_code == 0
+    refused = cli("rm", "outer", "--yes")
+    assert refused.exit_code == 1 and ".venv" in refused.stderr  # the inner venv is not the outer's
+    before = {k: v for k, v in snapshot(outer).items() if not k.startswith(".venv")}
+    assert cli("rm", "inner", "--yes").exit_code == 0
+    assert snapshot(outer) == before and not inner.exists() and registry.get("outer")
