@@ -87,7 +87,7 @@ def main(ctx: click.Context, debug: bool, wizard: bool, print_only: bool, yes: b
     Data lives in $VENVY_HOME (default ~/.venvy).
     """
     if wizard:
-        from venvy.nl.wizard import run_wizard
+        from venvy.nl.runtime.wizard import run_wizard
 
         ctx.exit(run_wizard(ctx.meta.get("venvy.request"), print_only=print_only, assume_yes=yes) or 0)
     if print_only or yes:

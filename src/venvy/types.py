@@ -1,8 +1,10 @@
 """Click parameter types for the contract's value kinds.
 
 Each type carries `kind`, the contract's name for its values (NAME, VERSION, DIR,
-FILE, PATH, LIST, N). `venvy.nl.contract` reads these to build the grammar and the
-canonical form, so the CLI stays the single source of truth.
+FILE, PATH, LIST, N), and `gbnf()`: the GBNF rule (name, body) that lets a model write
+exactly such a value, with this module's limits. `venvy.nl.contract` reads these from
+the click tree and `venvy.nl.grammar` joins the rules, so adding an option is an edit
+here and in cli.py, and the CLI stays the single source of truth.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ VERSION_RE = re.compile(r"(?:py(?:thon)?-?)?(\d+(?:\.\d+){0,2})", re.IGNORECASE)
 class NameType(click.ParamType):
     name = "name"
     kind = "NAME"
+    max_length = NAME_MAX
+
+    def gbnf(self) -> tuple[str, str]:
+        return "name", f"[A-Za-z0-9] [A-Za-z0-9._-]{{0,{self.max_length - 1}}}"
 
     def convert(self, value, param, ctx):
         value = str(value)
@@ -38,6 +44,10 @@ class VersionType(click.ParamType):
     name = "version"
     kind = "VERSION"
 
+    def gbnf(self) -> tuple[str, str]:
+        # what a model writes: the bare form (3, 3.11, 3.11.4); convert() also takes "py3.11"
+        return "version", '[0-9] [0-9]? ("." [0-9] [0-9]?){0,2}'
+
     def convert(self, value, param, ctx):
         match = VERSION_RE.fullmatch(str(value).strip())
         if not match:
@@ -53,10 +63,16 @@ class PathText(click.ParamType):
     """A path kept as typed (no ~ expansion), with a trailing '/' dropped."""
 
     name = "path"
+    max_length = 200  # what a model may write; a person typing a path has no limit
 
     def __init__(self, kind: str = "PATH"):
         self.kind = kind
         self.name = kind.lower()
+
+    def gbnf(self) -> tuple[str, str]:
+        # a model's path never starts with "-", so it cannot smuggle an option in as a value
+        chars = "A-Za-z0-9._~/+@:="
+        return "path", f"[{chars}] [{chars}-]{{0,{self.max_length - 1}}}"
 
     def convert(self, value, param, ctx):
         value = str(value)
@@ -72,6 +88,14 @@ class PackageList(click.ParamType):
 
     name = "list"
     kind = "LIST"
+    max_items = 20  # what a model may write
+
+    def gbnf(self) -> tuple[str, str]:
+        ops = " | ".join(f'"{op}"' for op in ("==", ">=", "<=", "~=", "!=", ">", "<"))
+        return "list", (
+            f'pkg ("," pkg){{0,{self.max_items - 1}}}\n'
+            f"pkg ::= [A-Za-z0-9] [A-Za-z0-9._\\[\\]-]{{0,60}} (({ops}) [A-Za-z0-9.*]{{1,20}})?"
+        )
 
     def convert(self, value, param, ctx):
         if isinstance(value, (list, tuple)):
@@ -91,6 +115,11 @@ class Count(click.IntRange):
 
     def __init__(self, most: int):
         super().__init__(min=0, max=most)
+
+    def gbnf(self) -> tuple[str, str]:
+        # as many digits as the ceiling has; the CLI's parser then checks the range itself
+        digits = len(str(self.max))
+        return f"count-{digits}", f"[0-9]{{1,{digits}}}"
 
 
 NAME = NameType()

@@ -1,9 +1,11 @@
 """The command contract, read from the click tree in venvy.cli.
 
-Everything the NL pipeline knows about commands comes from here: which commands
-and options exist, how a command string is parsed (by the CLI's real parser),
-its canonical form, whether two commands are the same, and the GBNF grammar that
-constrains decoding. Nothing here is a hand-kept copy of the CLI.
+Everything the NL code knows about commands comes from here: which commands and
+options exist, each parameter's value rule (from its type in venvy.types), how a
+command string is parsed (by the CLI's real parser), its canonical form and whether
+two commands are the same. This is the only module that reads the click tree;
+venvy.nl.grammar builds the decoding grammar from what it returns. Nothing here is a
+hand-kept copy of the CLI.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import lru_cache
 import click
 
 PREFIX = "venvy"
+NONE = "none"  # the model's answer for "no command"
 HIDDEN_PARAMS = {"help"}
 
 
@@ -30,6 +33,7 @@ class ParamSpec:
     choices: tuple[str, ...] = ()
     default: object = None
     required: bool = False
+    rule: tuple[str, str] | None = None  # GBNF (rule name, body) of the value, from the param type
 
     @property
     def is_flag(self) -> bool:
@@ -42,6 +46,11 @@ class CommandSpec:
     positional: ParamSpec | None
     options: tuple[ParamSpec, ...]
     help: str = ""
+
+    @property
+    def params(self) -> tuple[ParamSpec, ...]:
+        """The positional (if any), then the options, in canonical order."""
+        return ((self.positional,) if self.positional is not None else ()) + self.options
 
 
 @dataclass
@@ -86,11 +95,12 @@ def commands() -> dict[str, CommandSpec]:
             if param.name in HIDDEN_PARAMS or getattr(param, "hidden", False):
                 continue
             kind, choices = _kind(param)
+            rule = param.type.gbnf() if kind not in ("FLAG", "CHOICE") else None
             if isinstance(param, click.Argument):
-                positional = ParamSpec(param.name, None, kind, choices, param.default, param.required)
+                positional = ParamSpec(param.name, None, kind, choices, param.default, param.required, rule)
             else:
                 default = param.default if not param.is_flag else False
-                options.append(ParamSpec(param.name, _long_flag(param), kind, choices, default, param.required))
+                options.append(ParamSpec(param.name, _long_flag(param), kind, choices, default, param.required, rule))
         specs[name] = CommandSpec(name, positional, tuple(options), (cmd.help or "").strip())
     return specs
 
@@ -133,7 +143,22 @@ def parse(text: str) -> Parsed:
     return Parsed(name, params)
 
 
-def _is_default(opt: ParamSpec, value) -> bool:
+def convert(command: str, param_name: str, text: str):
+    """`text` as a value of that parameter, converted by its click type (what the CLI would
+    make of it), or None when it is not one. Option-like text ("--python") is never a value."""
+    from venvy.cli import main
+
+    if text.startswith("-"):
+        return None
+    param = next(p for p in main.commands[command].params if p.name == param_name)
+    try:
+        return param.type.convert(text, None, None)
+    except (click.BadParameter, ValueError, TypeError):
+        return None
+
+
+def is_default(opt: ParamSpec, value) -> bool:
+    """Whether `value` is what the CLI uses when the option is left out."""
     if opt.is_flag:
         return not value
     return value is None or value == opt.default
@@ -148,7 +173,7 @@ def canonical_from_parsed(parsed: Parsed) -> str:
             parts.append(str(value))
     for opt in spec.options:
         value = parsed.params.get(opt.name)
-        if _is_default(opt, value):
+        if is_default(opt, value):
             continue
         parts.append(opt.flag)
         if not opt.is_flag:
@@ -161,11 +186,22 @@ def canonical(text: str) -> str:
     return parse(text).canonical()
 
 
-def _semantic_key(parsed: Parsed):
+def filled(parsed: Parsed) -> dict:
+    """The parsed parameters with every missing one set to the CLI's default."""
+    spec = commands()[parsed.command]
+    params = dict(parsed.params)
+    for p in spec.params:
+        if params.get(p.name) is None:
+            params[p.name] = False if p.is_flag else p.default
+    return params
+
+
+def semantic_key(parsed: Parsed) -> tuple:
+    """(command, (param, value)...) with defaults filled in and LIST entries as a set:
+    two commands are the same when their keys are equal."""
     spec = commands()[parsed.command]
     key = [parsed.command]
-    all_params = ([spec.positional] if spec.positional else []) + list(spec.options)
-    for p in all_params:
+    for p in spec.params:
         value = parsed.params.get(p.name)
         if p.is_flag:
             value = bool(value)
@@ -183,7 +219,7 @@ def same(a: str | None, b: str | None) -> bool:
     if not a or not b:
         return not a and not b
     try:
-        return _semantic_key(parse(a)) == _semantic_key(parse(b))
+        return semantic_key(parse(a)) == semantic_key(parse(b))
     except ContractError:
         return False
 
@@ -194,66 +230,3 @@ def is_valid(text: str) -> bool:
     except ContractError:
         return False
     return True
-
-
-# --------------------------------------------------------------------------
-# Grammar
-# --------------------------------------------------------------------------
-
-NONE = "none"
-
-VALUE_RULES = {
-    "NAME": 'name ::= [A-Za-z0-9] [A-Za-z0-9._-]{0,63}',
-    "VERSION": 'version ::= [0-9] [0-9]? ("." [0-9] [0-9]?){0,2}',
-    # a path never starts with "-", so the model cannot smuggle an option in as a value
-    "DIR": 'path ::= [A-Za-z0-9._~/+@:=] [A-Za-z0-9._~/+@:=-]{0,199}',
-    "FILE": 'path ::= [A-Za-z0-9._~/+@:=] [A-Za-z0-9._~/+@:=-]{0,199}',
-    "PATH": 'path ::= [A-Za-z0-9._~/+@:=] [A-Za-z0-9._~/+@:=-]{0,199}',
-    "LIST": 'list ::= pkg ("," pkg){0,19}\npkg ::= [A-Za-z0-9] [A-Za-z0-9._\\[\\]-]{0,60} (("==" | ">=" | "<=" | "~=" | "!=" | ">" | "<") [A-Za-z0-9.*]{1,20})?',
-    "N": 'count ::= [0-9]{1,5}',
-}
-RULE_NAME = {"NAME": "name", "VERSION": "version", "DIR": "path", "FILE": "path", "PATH": "path", "LIST": "list", "N": "count"}
-
-
-def _value_expr(p: ParamSpec) -> str:
-    if p.kind == "CHOICE":
-        choices = [c for c in p.choices if c != p.default]
-        return "(" + " | ".join(f'"{c}"' for c in choices) + ")"
-    return RULE_NAME[p.kind]
-
-
-def grammar(prefix: str = "", with_none: bool = True) -> str:
-    """GBNF for every contract command in canonical option order.
-
-    `prefix` is prepended to each command (e.g. "venvy "). Options equal to their
-    default choice are not expressible; other defaults are removed by canonical().
-    """
-    lines = []
-    alts = []
-    used_kinds = set()
-    for spec in commands().values():
-        rule = "cmd-" + spec.name
-        alts.append(rule)
-        body = [f'"{prefix}{spec.name}"']
-        if spec.positional is not None:
-            used_kinds.add(spec.positional.kind)
-            pos = f'" " {_value_expr(spec.positional)}'
-            body.append(pos if spec.positional.required else f"({pos})?")
-        for opt in spec.options:
-            if opt.is_flag:
-                body.append(f'(" {opt.flag}")?')
-            else:
-                if opt.kind != "CHOICE":
-                    used_kinds.add(opt.kind)
-                body.append(f'(" {opt.flag} " {_value_expr(opt)})?')
-        lines.append(f"{rule} ::= " + " ".join(body))
-    root = " | ".join(alts + ([f'"{NONE}"'] if with_none else []))
-    out = [f"root ::= {root}", *lines]
-    seen = set()
-    for kind in sorted(used_kinds):
-        rule = VALUE_RULES[kind]
-        if RULE_NAME[kind] in seen:
-            continue
-        seen.add(RULE_NAME[kind])
-        out.append(rule)
-    return "\n".join(out) + "\n"

@@ -1,4 +1,4 @@
-"""Confidence calibration: raw model score -> P(the command is right).
+"""Confidence calibration: fit raw model score -> P(the command is right) on the val split.
 
 The agent's raw score comes from the model's own token probabilities (the product
 over the answer's tokens, "prod", and their minimum, "min"). Neither is a
@@ -10,46 +10,27 @@ with the lower log-loss, and stores it in the model's manifest.json:
                     "n": 239, "data": "data/val.jsonl", "data_sha256": "...",
                     "accuracy": ..., "ece_raw": ..., "ece": ..., "log_loss": ..., "fitted_at": "..."}
 
-    python -m venvy.nl.calibrate --data data/val.jsonl [--model DIR] [--check data/test.jsonl]
+    python -m venvy.nl.pipeline.calibrate --data data/val.jsonl [--model DIR] [--check data/test.jsonl]
 
 prints a reliability table (predicted vs observed accuracy per bin) and writes the
-block (--dry-run: only prints). apply() is what the agent calls at run time.
+block (--dry-run: only prints). venvy.nl.runtime.confidence.apply() is what the agent
+calls at run time; the reliability bins and ECE are venvy.nl.eval.metrics'.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-EPS = 1e-6
+from venvy.nl import contract, manifest
+from venvy.nl.eval.metrics import BINS, bin_index, reliability
+from venvy.nl.files import read_jsonl, sha256
+from venvy.nl.runtime.confidence import EPS, apply, logit, sigmoid
+
 FEATURES = ("prod", "min")
-BINS = 10
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, EPS), 1 - EPS)
-    return math.log(p / (1 - p))
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1 / (1 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1 + e)
-
-
-def apply(calibration: dict | None, raw_score: float, min_prob: float | None = None) -> float:
-    """Calibrated confidence; the raw score itself when there is no calibration."""
-    if not calibration or calibration.get("method") != "platt":
-        return float(raw_score)
-    x = min_prob if calibration.get("feature") == "min" and min_prob is not None else raw_score
-    return _sigmoid(calibration["a"] * _logit(x) + calibration["b"])
 
 
 # --------------------------------------------------------------------------
@@ -66,12 +47,12 @@ def fit_platt(scores: list[float], labels: list[int], iterations: int = 100) -> 
     n_neg = len(labels) - n_pos
     hi, lo = (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2)
     targets = [hi if y else lo for y in labels]
-    xs = [_logit(s) for s in scores]
+    xs = [logit(s) for s in scores]
     a, b = 1.0, 0.0
     for _ in range(iterations):
         g_a = g_b = h_aa = h_ab = h_bb = 0.0
         for x, t in zip(xs, targets):
-            p = _sigmoid(a * x + b)
+            p = sigmoid(a * x + b)
             d = p - t
             w = max(p * (1 - p), 1e-12)
             g_a += d * x
@@ -100,31 +81,9 @@ def log_loss(probs: list[float], labels: list[int]) -> float:
     return total / max(1, len(labels))
 
 
-def reliability(probs: list[float], labels: list[int], bins: int = BINS) -> list[dict]:
-    """Rows of (bin range, count, mean predicted confidence, observed accuracy)."""
-    rows = []
-    for i in range(bins):
-        lo, hi = i / bins, (i + 1) / bins
-        idx = [j for j, p in enumerate(probs) if lo <= p < hi or (i == bins - 1 and p == 1.0)]
-        if not idx:
-            rows.append({"lo": lo, "hi": hi, "n": 0, "confidence": None, "accuracy": None})
-            continue
-        rows.append(
-            {
-                "lo": lo,
-                "hi": hi,
-                "n": len(idx),
-                "confidence": sum(probs[j] for j in idx) / len(idx),
-                "accuracy": sum(labels[j] for j in idx) / len(idx),
-            }
-        )
-    return rows
-
-
-def ece(probs: list[float], labels: list[int], bins: int = BINS) -> float:
-    """Expected calibration error: the count-weighted |confidence - accuracy| over bins."""
-    n = max(1, len(probs))
-    return sum(r["n"] / n * abs(r["confidence"] - r["accuracy"]) for r in reliability(probs, labels, bins) if r["n"])
+def ece(probs: list[float], labels: list[int]) -> float:
+    """Expected calibration error (venvy.nl.eval.metrics.reliability's, 0 for no rows)."""
+    return reliability(probs, labels)["ece"] or 0.0
 
 
 def fit(samples: list[dict]) -> dict:
@@ -134,7 +93,7 @@ def fit(samples: list[dict]) -> dict:
     for feature in FEATURES:
         scores = [s[feature] for s in samples]
         a, b = fit_platt(scores, labels)
-        probs = [_sigmoid(a * _logit(x) + b) for x in scores]
+        probs = [sigmoid(a * logit(x) + b) for x in scores]
         loss = log_loss(probs, labels)
         if best is None or loss < best["log_loss"]:
             best = {
@@ -160,22 +119,16 @@ def fit(samples: list[dict]) -> dict:
 def load_rows(path: Path) -> list[tuple[str, str | None]]:
     """(request, expected command or None) from a dataset JSONL file."""
     rows = []
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            request = row.get("input") or row.get("request")
-            if not request:
-                raise SystemExit(f"{path}:{number}: no 'input' field")
-            rows.append((request, row.get("output") or None))
+    for number, row in enumerate(read_jsonl(path), 1):
+        request = row.get("input") or row.get("request")
+        if not request:
+            raise SystemExit(f"{path}: row {number}: no 'input' field")
+        rows.append((request, row.get("output") or None))
     return rows
 
 
 def collect(agent, rows, progress=None) -> list[dict]:
     """Run the agent on every row; each sample records both raw features and correctness."""
-    from venvy.nl import contract
-
     samples = []
     for i, (request, expected) in enumerate(rows, 1):
         result = agent.parse(request)
@@ -183,10 +136,10 @@ def collect(agent, rows, progress=None) -> list[dict]:
             {
                 "request": request,
                 "expected": expected,
-                "command": result["command"],
-                "prod": result["raw_score"],
-                "min": result["min_prob"],
-                "correct": result["error"] is None and contract.same(result["command"], expected),
+                "command": result.command,
+                "prod": result.raw_score,
+                "min": result.min_prob,
+                "correct": result.ok and contract.same(result.command, expected),
             }
         )
         if progress:
@@ -194,22 +147,14 @@ def collect(agent, rows, progress=None) -> list[dict]:
     return samples
 
 
-def write_calibration(manifest_path: Path, block: dict) -> None:
-    """Replace the manifest's calibration block atomically (temp file + rename)."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["calibration"] = block
-    fd, tmp = tempfile.mkstemp(dir=manifest_path.parent, prefix=".manifest.", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(manifest, fh, indent=2)
-        fh.write("\n")
-    os.replace(tmp, manifest_path)
-
-
 def format_table(raw: list[float], calibrated: list[float], labels: list[int], bins: int = BINS) -> str:
+    """Per bin of calibrated confidence: rows, mean raw score, mean calibrated confidence, accuracy."""
+    members = [[] for _ in range(bins)]
+    for j, p in enumerate(calibrated):
+        members[bin_index(p, bins)].append(j)
     lines = [f"{'confidence':>12} {'n':>5} {'raw mean':>9} {'calibrated':>11} {'accuracy':>9}"]
-    for i in range(bins):
+    for i, idx in enumerate(members):
         lo, hi = i / bins, (i + 1) / bins
-        idx = [j for j, p in enumerate(calibrated) if lo <= p < hi or (i == bins - 1 and p == 1.0)]
         if not idx:
             lines.append(f"{lo:>5.0%}-{hi:<5.0%} {0:>5}")
             continue
@@ -220,8 +165,33 @@ def format_table(raw: list[float], calibrated: list[float], labels: list[int], b
     return "\n".join(lines)
 
 
+def dataset_warning(spec, data: Path) -> bool | None:
+    """Whether `data` belongs to the dataset the model was trained on (None: cannot tell);
+    a mismatch is said on stderr, since its rows may overlap the model's training rows."""
+    trained_on = spec.manifest.get("dataset_sha256")
+    dataset_file = data.parent / "venvy_nl_dataset.json"
+    if not trained_on or not dataset_file.is_file():
+        return None
+    belongs_to = sha256(dataset_file)
+    if belongs_to != trained_on:
+        print(
+            f"warning: the model was trained on dataset {trained_on[:12]}…, but {data} belongs to "
+            f"{belongs_to[:12]}…: its rows may overlap what the model was trained on. "
+            "Calibrate on the val split of the model's own dataset version.",
+            file=sys.stderr,
+        )
+    return belongs_to == trained_on
+
+
+def _progress(i: int, n: int) -> None:
+    if sys.stderr.isatty() and (i % 20 == 0 or i == n):
+        print(f"\r{i}/{n}", end="" if i < n else "\n", file=sys.stderr, flush=True)
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m venvy.nl.calibrate", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m venvy.nl.pipeline.calibrate", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--data", required=True, type=Path, help="validation JSONL (data/val.jsonl)")
     parser.add_argument("--model", help="model folder with manifest.json (default: the one venvy -w uses)")
     parser.add_argument("--check", type=Path, help="held-out JSONL to report the calibrated reliability on")
@@ -229,8 +199,9 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
 
+    # load the model
     from venvy.errors import VenvyError
-    from venvy.nl.agent import VenvyNLAgent
+    from venvy.nl.runtime.agent import VenvyNLAgent
 
     try:
         agent = VenvyNLAgent(args.model, n_threads=args.threads)
@@ -242,32 +213,16 @@ def main(argv=None) -> int:
         print("error: this model has no manifest.json to write the calibration into (use --dry-run).", file=sys.stderr)
         return 1
 
-    def progress(i, n):
-        if sys.stderr.isatty() and (i % 20 == 0 or i == n):
-            print(f"\r{i}/{n}", end="" if i < n else "\n", file=sys.stderr, flush=True)
-
-    from venvy.nl.base_model import sha256
-
-    trained_on = spec.manifest.get("dataset_sha256")
-    dataset_file = args.data.parent / "venvy_nl_dataset.json"
-    data_matches = None
-    if trained_on and dataset_file.is_file():
-        belongs_to = sha256(dataset_file)
-        data_matches = belongs_to == trained_on
-        if not data_matches:
-            print(
-                f"warning: the model was trained on dataset {trained_on[:12]}…, but {args.data} belongs to "
-                f"{belongs_to[:12]}…: its rows may overlap what the model was trained on. "
-                "Calibrate on the val split of the model's own dataset version.",
-                file=sys.stderr,
-            )
-    rows = load_rows(args.data)
-    samples = collect(agent, rows, progress)
+    # run the model on the val rows and fit
+    data_matches = dataset_warning(spec, args.data)
+    samples = collect(agent, load_rows(args.data), _progress)
     block = fit(samples)
     block["data"] = str(args.data)
     block["data_sha256"] = sha256(args.data)
     block["data_matches_training_dataset"] = data_matches
     block["fitted_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+    # report the fit
     labels = [1 if s["correct"] else 0 for s in samples]
     calibrated = [apply(block, s["prod"], s["min"]) for s in samples]
     print(f"model: {spec.describe()}")
@@ -280,18 +235,22 @@ def main(argv=None) -> int:
         f"log-loss raw {block['log_loss_raw']:.3f} -> calibrated {block['log_loss']:.3f}"
     )
     print(format_table([s["prod"] for s in samples], calibrated, labels))
+
+    # check it on held-out rows
     if args.check:
-        held = collect(agent, load_rows(args.check), progress)
+        held = collect(agent, load_rows(args.check), _progress)
         h_labels = [1 if s["correct"] else 0 for s in held]
         h_cal = [apply(block, s["prod"], s["min"]) for s in held]
         print(f"\nheld-out {args.check}: {len(held)} rows, accuracy {sum(h_labels) / max(1, len(held)):.1%}, "
               f"ECE {ece(h_cal, h_labels):.3f}")
         print(format_table([s["prod"] for s in held], h_cal, h_labels))
         block["check"] = {"data": str(args.check), "n": len(held), "ece": ece(h_cal, h_labels)}
+
+    # write the block into the manifest
     if args.dry_run:
         print("\n(dry run: manifest not written)")
     else:
-        write_calibration(spec.manifest_path, block)
+        manifest.set_calibration(spec.manifest_path, block)
         print(f"\nwrote the calibration block into {spec.manifest_path}")
     return 0
 

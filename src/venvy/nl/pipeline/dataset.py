@@ -1,13 +1,14 @@
 """Seeded generator of the NL dataset: request -> one canonical venvy command (or none).
 
-    python -m venvy.nl.dataset --out data [--seed 0]
+    python -m venvy.nl.pipeline.dataset --out data [--seed 0]
 
 writes venvy_nl_dataset.json (Alpaca rows: instruction, input, output, split),
 train.jsonl, val.jsonl, test.jsonl and stats.json. Same seed, same bytes.
 
 The command side comes from the click tree (venvy.nl.contract.commands()); every
 output is built as a Parsed command and rendered by the contract's canonical form.
-The request side comes from the templates in venvy.nl.phrasing. Splits are made by
+The request side comes from the templates in venvy.nl.pipeline.templates, .composed
+and .negatives, filled with venvy.nl.pipeline.values. Splits are made by
 template family: every frame, option phrasing and negative template belongs to
 exactly one of train/val/test, and some values (names, paths, packages, versions,
 durations) are held out of train. See docs/dataset.md.
@@ -26,13 +27,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from venvy.nl import contract, phrasing
-from venvy.nl.surface import POOL_FOR, POOL_FOR_KIND, SLOT_RE, Value, add_noise, fill, sample_value, wrap
+from venvy.nl import contract
+from venvy.nl.files import atomic_write
+from venvy.nl.pipeline import negatives, templates
+from venvy.nl.pipeline.families import OPTS, SPLITS, Tables, Template, build_tables
+from venvy.nl.pipeline.values import POOL_FOR, POOL_FOR_KIND, Value, add_noise, fill, sample_value, wrap
 from venvy.nl.prompt import SYSTEM
 
 FORMAT_VERSION = 1
 DEFAULT_SEED = 0
-SPLITS = ("train", "val", "test")
 SHARES = {"train": 0.8, "val": 0.1, "test": 0.1}
 CAP_SHARE = 0.028  # no target command above this share of its split (the issue allows 3%)
 
@@ -43,7 +46,7 @@ QUOTAS = {
 }
 DEFAULT_QUOTA = 150
 NEGATIVE_QUOTA = 50  # rows per no-command category
-COMPOSED_SHARE = 0.6  # share of command rows built from a compositional frame (phrasing.COMPOSED)
+COMPOSED_SHARE = 0.6  # share of command rows built from a compositional frame (composed.COMPOSED)
 
 # Chance that an option not fixed by the frame is asked for.
 OPTION_PROB = {
@@ -57,95 +60,6 @@ OPTION_PROB = {
 }
 DEFAULT_OPTION_PROB = 0.4
 EXCLUSIVE = [{"path", "home"}, {"dry_run", "yes"}]  # asking for both makes no sense
-
-
-# --------------------------------------------------------------------------
-# Template families and their split
-# --------------------------------------------------------------------------
-
-OPTS = "{opts}"
-
-
-@dataclass(frozen=True)
-class Template:
-    family: str  # e.g. "frame:create#7", "comp:ls:list/many", "opt:ls.sort=size#2", "none:shell#4"
-    text: str  # for a compositional frame: its first expansion (same slots as every other one)
-    fixed: tuple = ()  # ((param, value), ...) fixed by a frame
-    parts: tuple = ()  # compositional frame: a tuple of alternatives per part, one drawn from each
-
-    @property
-    def slots(self) -> list[str]:
-        return [m.group(1) for m in SLOT_RE.finditer(self.text) if m.group(1) != "opts"]
-
-    def draw(self, rng: random.Random) -> str:
-        return "".join(rng.choice(p) for p in self.parts) if self.parts else self.text
-
-
-def split_families(key: str, items: list, seed: int, stratify=None) -> dict[str, list]:
-    """Assign each item of a template list to one split (about 80/10/10).
-
-    Lists shorter than 5 (per stratum) stay in train. Deterministic for (seed, key).
-    """
-    strata: dict[object, list[int]] = {}
-    for i, item in enumerate(items):
-        strata.setdefault(stratify(item) if stratify else None, []).append(i)
-    out = {s: [] for s in SPLITS}
-    rng = random.Random(f"{seed}|families|{key}")
-    for _, indexes in sorted(strata.items(), key=lambda kv: str(kv[0])):
-        indexes = list(indexes)
-        rng.shuffle(indexes)
-        k = 0 if len(indexes) < 5 else max(1, round(len(indexes) * 0.1))
-        parts = {"test": indexes[:k], "val": indexes[k:2 * k], "train": indexes[2 * k:]}
-        for split, idx in parts.items():
-            out[split].extend(sorted(idx))
-    return out
-
-
-def _as_frame(item) -> tuple[str, tuple]:
-    if isinstance(item, tuple):
-        text, fixed = item
-        return text, tuple(sorted(fixed.items()))
-    return item, ()
-
-
-@dataclass
-class Tables:
-    frames: dict  # command -> split -> [Template]
-    composed: dict  # command -> split -> [Template] (compositional frames)
-    options: dict  # (command, param) or (command, param, choice) -> split -> [Template]
-    negatives: dict  # category -> split -> [Template]
-
-
-def build_tables(seed: int) -> Tables:
-    frames = {}
-    for cmd, items in phrasing.FRAMES.items():
-        parsed = [_as_frame(item) for item in items]
-        assign = split_families(f"frame:{cmd}", parsed, seed, stratify=lambda f: OPTS in f[0])
-        frames[cmd] = {
-            s: [Template(f"frame:{cmd}#{i}", parsed[i][0], parsed[i][1]) for i in idx] for s, idx in assign.items()
-        }
-    composed = {}
-    for cmd, items in phrasing.COMPOSED.items():
-        assign = split_families(f"comp:{cmd}", items, seed, stratify=lambda f: any(OPTS in p for p in f[1]))
-        composed[cmd] = {
-            s: [Template(f"comp:{cmd}:{items[i][0]}", "".join(p[0] for p in items[i][1]),
-                         tuple(sorted(items[i][2].items())), tuple(tuple(p) for p in items[i][1])) for i in idx]
-            for s, idx in assign.items()
-        }
-    options = {}
-    for (cmd, param), table in phrasing.OPTIONS.items():
-        lists = table.items() if isinstance(table, dict) else [(None, table)]
-        for choice, texts in lists:
-            key = (cmd, param) if choice is None else (cmd, param, choice)
-            label = f"{cmd}.{param}" + ("" if choice is None else f"={choice}")
-            assign = split_families(f"opt:{label}", texts, seed)
-            options[key] = {s: [Template(f"opt:{label}#{i}", texts[i]) for i in idx] for s, idx in assign.items()}
-    negatives = {}
-    for cat, texts in phrasing.NEGATIVES.items():
-        assign = split_families(f"none:{cat}", texts, seed)
-        negatives[cat] = {s: [Template(f"none:{cat}#{i}", texts[i]) for i in idx] for s, idx in assign.items()}
-    return Tables(frames, composed, options, negatives)
-
 
 
 # --------------------------------------------------------------------------
@@ -185,23 +99,25 @@ def _takes(frame: Template, text: str, option: str) -> bool:
 
 
 def command_row(cmd: str, split: str, rng: random.Random, tables: Tables, force: tuple | None = None) -> Row:
-    """One row for cmd; force=(option, choice or None) makes the row ask for that option (and choice)."""
+    """One row for cmd; force=(option, choice or None) makes the row ask for that option (and choice).
+    The phases draw from `rng` in a fixed order: changing it changes every row after."""
     spec = contract.commands()[cmd]
+    by_name = {p.name: p for p in spec.params}
+
+    # frame: a whole-request template of this split (one that can take the forced option)
     frame, frame_text = _draw_frame(cmd, split, rng, tables)
     for _ in range(10_000):
         if not force or _takes(frame, frame_text, force[0]):
             break
         frame, frame_text = _draw_frame(cmd, split, rng, tables)
     else:
-        raise RuntimeError(f"no {split} frame of {cmd!r} can take {force[0]!r}: add one to venvy/nl/phrasing.py")
+        raise RuntimeError(f"no {split} frame of {cmd!r} can take {force[0]!r}: add one to venvy/nl/pipeline/templates.py")
     fixed = dict(frame.fixed)
-    params = ([spec.positional] if spec.positional else []) + list(spec.options)
-    by_name = {p.name: p for p in params}
+
+    # parameters: the frame's slots and fixed values, the forced option, then random extra options
     chosen = list(dict.fromkeys(frame.slots + list(fixed)))
-    extra = []
-    if force:
-        chosen.append(force[0])
-        extra.append(force[0])
+    extra = [force[0]] if force else []
+    chosen += extra
     if OPTS in frame_text:
         candidates = list(spec.options)
         rng.shuffle(candidates)
@@ -211,8 +127,10 @@ def command_row(cmd: str, split: str, rng: random.Random, tables: Tables, force:
             if rng.random() < OPTION_PROB.get((cmd, opt.name), DEFAULT_OPTION_PROB):
                 chosen.append(opt.name)
                 extra.append(opt.name)
+
+    # values, and a phrasing for each extra option
     values: dict[str, Value] = {}
-    out_params = {p.name: (False if p.is_flag else None) for p in params}
+    out_params = {p.name: (False if p.is_flag else None) for p in spec.params}
     fragments, families = [], [frame.family]
     for name in chosen:
         p = by_name[name]
@@ -230,11 +148,14 @@ def command_row(cmd: str, split: str, rng: random.Random, tables: Tables, force:
             template = rng.choice(tables.options[key][split])
             fragments.append(template.text)
             families.append(template.family)
-    opts = (" " + " ".join(fragments)) if fragments else ""
-    text = frame_text.replace(OPTS, opts)
+
+    # request: options into the frame, lead-in/tail (whole-request frames only), noise, values
+    text = frame_text.replace(OPTS, (" " + " ".join(fragments)) if fragments else "")
     if not frame.parts:  # a compositional frame has its own lead-in and tail
         text = wrap(text, rng)
     request = " ".join(fill(add_noise(text, rng), values).split())
+
+    # command: the canonical form, read back by the CLI's own parser
     output = contract.Parsed(cmd, out_params).canonical()
     _check_canonical(output)
     return Row(request, output, split, cmd, tuple(families))
@@ -265,14 +186,14 @@ def negative_row(category: str, split: str, rng: random.Random, tables: Tables) 
 
 
 def missing_phrasings(specs: dict[str, contract.CommandSpec] | None = None) -> list[str]:
-    """Contract commands, options and choices that venvy.nl.phrasing cannot phrase."""
+    """Contract commands, options and choices that venvy.nl.pipeline.templates cannot phrase."""
     specs = contract.commands() if specs is None else specs
     missing = []
     for cmd, spec in specs.items():
-        if not phrasing.FRAMES.get(cmd):
+        if not templates.FRAMES.get(cmd):
             missing.append(f"{cmd} (no frames)")
         for opt in spec.options:
-            table = phrasing.OPTIONS.get((cmd, opt.name))
+            table = templates.OPTIONS.get((cmd, opt.name))
             if not table:
                 missing.append(f"{cmd} {opt.flag}")
             elif opt.kind == "CHOICE":
@@ -307,11 +228,11 @@ def generate(seed: int = DEFAULT_SEED) -> list[Row]:
     """All rows, train then val then test, each split shuffled. Deterministic for a seed."""
     missing = missing_phrasings()
     if missing:
-        raise ValueError("add phrasings to venvy/nl/phrasing.py for: " + ", ".join(missing))
+        raise ValueError("add phrasings to venvy/nl/pipeline/templates.py for: " + ", ".join(missing))
     rng = random.Random(seed)
     tables = build_tables(seed)
     jobs = [("cmd", cmd, QUOTAS.get(cmd, DEFAULT_QUOTA)) for cmd in contract.commands()]
-    jobs += [("none", cat, NEGATIVE_QUOTA) for cat in phrasing.NEGATIVES]
+    jobs += [("none", cat, NEGATIVE_QUOTA) for cat in negatives.NEGATIVES]
     seen: set[str] = set()
     rows: list[Row] = []
     for split in SPLITS:
@@ -359,7 +280,7 @@ def option_keys(output: str) -> tuple[str, ...]:
         keys.append(f"{parsed.command} {spec.positional.kind}")
     for opt in spec.options:
         value = parsed.params.get(opt.name)
-        if contract._is_default(opt, value):
+        if contract.is_default(opt, value):
             continue
         keys.append(f"{parsed.command} {opt.flag}" + (f" {value}" if opt.kind == "CHOICE" else ""))
     return tuple(keys)
@@ -419,16 +340,11 @@ def write(rows: list[Row], out: Path, seed: int) -> list[Path]:
     for split in SPLITS:
         files[f"{split}.jsonl"] = "".join(_dump(r) + "\n" for r in records if r["split"] == split)
     files["stats.json"] = _dump(stats(rows, seed), indent=2) + "\n"
-    paths = []
-    for name, text in files.items():
-        path = out / name
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    return paths
+    return [atomic_write(out / name, text) for name, text in files.items()]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m venvy.nl.dataset", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m venvy.nl.pipeline.dataset", description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path, help="folder to write the dataset files into")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     args = parser.parse_args(argv)

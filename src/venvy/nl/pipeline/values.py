@@ -1,6 +1,6 @@
 """How values and words look in a request: value pools, spoken forms, typing noise.
 
-Used by venvy.nl.dataset. Every pool has a train part and a held-out part; the
+Used by venvy.nl.pipeline.dataset. Every pool has a train part and a held-out part; the
 held-out part is never drawn for train rows. Noise changes only the literal words
 of a template, never the slot values, so names and paths stay verbatim.
 """
@@ -11,8 +11,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from venvy.nl import phrasing
-
+from venvy.nl.pipeline import templates
 
 HELDOUT_SHARE = 0.5  # in val/test, how often a value is drawn from the held-out pool
 
@@ -228,8 +227,8 @@ def fill(text: str, values: dict[str, Value]) -> str:
 def wrap(text: str, rng: random.Random) -> str:
     r = rng.random()
     if r < 0.15:
-        asks = text.lower().startswith(phrasing.QUESTION_WORDS)
-        return rng.choice(phrasing.PREFIXES if asks else phrasing.PREFIXES + phrasing.ORDER_PREFIXES) + text
+        asks = text.lower().startswith(templates.QUESTION_WORDS)
+        return rng.choice(templates.PREFIXES if asks else templates.PREFIXES + templates.ORDER_PREFIXES) + text
     if r < 0.3:
-        return text + rng.choice(phrasing.SUFFIXES)
+        return text + rng.choice(templates.SUFFIXES)
     return text

@@ -7,7 +7,6 @@ itself is never imported: importing it pulls in `llm` and `llama_cpp`.
 
 from __future__ import annotations
 
-import hashlib
 from importlib import metadata
 from pathlib import Path
 
@@ -36,11 +35,3 @@ def locate(distribution: str, filename: str, install_hint: str | None = None) ->
             if path.is_file():
                 return path
     raise ModelError(f"{distribution} is installed but {filename} is missing from it; reinstall it: {hint}")
-
-
-def sha256(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()

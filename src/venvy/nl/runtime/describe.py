@@ -2,11 +2,13 @@
 
 The wizard shows this under the command the model proposed, so the person reads
 what venvy will actually do (from the real parser's view of the command), not the
-model's idea of it.
+model's idea of it. Defaults come from the click tree (contract.filled), never from
+numbers typed here.
 """
 
 from __future__ import annotations
 
+from venvy.nl import contract
 from venvy.nl.contract import Parsed
 
 SORT_WORDS = {
@@ -34,11 +36,10 @@ def _plural(items: list[str]) -> str:
 
 
 def describe(parsed: Parsed) -> str:
-    p = parsed.params
     handler = _DESCRIBERS.get(parsed.command)
     if handler is None:  # a command added to the CLI after this file: say so plainly
         return f"Run `venvy {parsed.command}` with the options shown."
-    return handler(p)
+    return handler(contract.filled(parsed))
 
 
 def _create(p) -> str:
@@ -66,8 +67,8 @@ def _ls(p) -> str:
     text = "List the registered venvs"
     if p.get("python"):
         text += f" with Python {p['python']}"
-    text += f", {SORT_WORDS.get(p.get('sort') or 'name', 'sorted by ' + str(p.get('sort')))}"
-    fmt = p.get("fmt") or "table"
+    text += f", {SORT_WORDS.get(p['sort'], 'sorted by ' + str(p['sort']))}"
+    fmt = p["fmt"]
     text += {"table": ", as a table", "json": ", as JSON", "simple": ", one path per line"}.get(fmt, f", as {fmt}")
     return text + "."
 
@@ -91,8 +92,7 @@ def _scan(p) -> str:
     where = "your home folder (hidden folders included)" if p.get("home") else (p.get("path") or "this folder")
     if p.get("home") and p.get("path"):
         where = f"{p['path']} and your home folder"
-    depth = p.get("depth") if p.get("depth") is not None else 3
-    return f"Search {where}, {depth} folder levels deep, for venvs and register the ones found."
+    return f"Search {where}, {p['depth']} folder levels deep, for venvs and register the ones found."
 
 
 def _current(p) -> str:
@@ -105,7 +105,7 @@ def _stats(p) -> str:
 
 
 def _cleanup(p) -> str:
-    days = _days(p.get("days") if p.get("days") is not None else 90)
+    days = _days(p["days"])
     if p.get("dry_run"):
         return f"Only list the venvs unused for {days} or more; nothing is deleted."
     ask = "WITHOUT asking" if p.get("yes") else "after listing them and asking"

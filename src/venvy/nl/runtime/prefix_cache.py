@@ -10,11 +10,10 @@ evaluated as usual.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from venvy import paths
+from venvy.nl.files import atomic_write
 
 
 def _identity(path: Path | None) -> str:
@@ -75,16 +74,12 @@ def save(loaded, prefix: list[int]) -> None:
     llm = loaded.llm
     if llm.n_tokens != len(prefix):
         return
+    tokens = (llama_cpp.llama_token * len(prefix))(*prefix)
+
+    def write(tmp: Path) -> bool:
+        return bool(llama_cpp.llama_state_seq_save_file(llm.ctx, str(tmp).encode("utf-8"), 0, tokens, len(prefix)))
+
     try:
-        path = cache_path(loaded, prefix)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".prefix.", suffix=".kv")
-        os.close(fd)
-        tokens = (llama_cpp.llama_token * len(prefix))(*prefix)
-        written = llama_cpp.llama_state_seq_save_file(llm.ctx, tmp.encode("utf-8"), 0, tokens, len(prefix))
-        if written:
-            os.replace(tmp, path)
-        else:
-            os.unlink(tmp)
+        atomic_write(cache_path(loaded, prefix), write)
     except OSError:
         pass

@@ -17,32 +17,28 @@ into a ``.part`` file). The base model's sha256 is checked once and the result i
 cached by (path, size, mtime) in ``$VENVY_HOME/cache/sha256.json``.
 
 Nothing here imports llama_cpp and nothing prints: progress goes to a callback.
-Every failure is a ModelError with a sentence a person can act on.
+Every failure is a ModelError with a sentence a person can act on. The manifest is
+read through venvy.nl.manifest, downloads go through .download.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
-import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from venvy import paths
 from venvy.errors import ModelError
-from venvy.nl import base_model
+from venvy.nl import manifest as manifest_file
+from venvy.nl.files import atomic_write, sha256
+from venvy.nl.runtime import base_model
+from venvy.nl.runtime.download import Progress, download
+from venvy.nl.runtime.gguf_header import gguf_type
 
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-SHIPPED_DIR = Path(__file__).resolve().parent / "model"
-CHUNK = 1 << 16
-
-Progress = Callable[[int, "int | None"], None]  # (bytes done, total bytes or None)
+MANIFEST = manifest_file.FILE_NAME
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "model"
 
 
 @dataclass(frozen=True)
@@ -114,7 +110,7 @@ def from_file(path: Path, *, source: str) -> ModelSpec:
         raise ModelError(f"{source} points at {path}, which is not a file.")
     manifest_path = path.parent / MANIFEST
     if manifest_path.is_file():
-        manifest = read_manifest(manifest_path)
+        manifest = manifest_file.read(manifest_path)
         if manifest.get("file") == path.name:
             return _spec_from_manifest(path.parent, manifest, manifest_path, source, None)
     if gguf_type(path) == "adapter":
@@ -129,28 +125,8 @@ def from_dir(folder: Path, *, source: str, progress: Progress | None = None) -> 
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
         raise ModelError(f"{folder} has no {MANIFEST}; a model folder needs one (see docs/wizard.md).")
-    manifest = read_manifest(manifest_path)
+    manifest = manifest_file.read(manifest_path)
     return _spec_from_manifest(folder, manifest, manifest_path, source, progress)
-
-
-def read_manifest(path: Path) -> dict:
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"cannot read the model manifest {path}: {exc}") from None
-    if not isinstance(manifest, dict):
-        raise ModelError(f"the model manifest {path} is not a JSON object.")
-    version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelError(
-            f"the model manifest {path} has format_version {version!r}; this venvy reads "
-            f"{FORMAT_VERSION}. Upgrade venvy or use a model made for it."
-        )
-    if manifest.get("kind") not in ("lora", "full"):
-        raise ModelError(f"the model manifest {path} has kind {manifest.get('kind')!r}; expected 'lora' or 'full'.")
-    if not isinstance(manifest.get("file"), str) or not manifest["file"]:
-        raise ModelError(f"the model manifest {path} does not name its GGUF file ('file').")
-    return manifest
 
 
 def _spec_from_manifest(folder, manifest, manifest_path, source, progress) -> ModelSpec:
@@ -192,7 +168,7 @@ def _locate_in_distribution(distribution: str, filename: str | None) -> Path:
 
 
 # --------------------------------------------------------------------------
-# Checksums (cached) and GGUF type
+# Checksums (cached)
 # --------------------------------------------------------------------------
 
 
@@ -210,7 +186,7 @@ def verify_sha256_cached(path: Path, expected: str) -> None:
     hit = cache.get(key)
     if hit and hit[:2] == stamp and hit[2] == expected:
         return
-    actual = base_model.sha256(path)
+    actual = sha256(path)
     if actual != expected:
         raise ModelError(
             f"{path} does not match the sha256 in the model manifest (expected {expected[:12]}…, got "
@@ -230,63 +206,14 @@ def _read_cache() -> dict:
 
 def _write_cache(cache: dict) -> None:
     """Best effort (a read-only $VENVY_HOME only costs a re-hash next time)."""
-    target = _cache_file()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".sha256.")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(cache, fh)
-        os.replace(tmp, target)
+        atomic_write(_cache_file(), json.dumps(cache))
     except OSError:
         pass
 
 
-def gguf_type(path: Path) -> str | None:
-    """general.type of a GGUF file ("model", "adapter") read from its header, or None."""
-    import struct
-
-    sizes = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
-    try:
-        with open(path, "rb") as fh:
-            if fh.read(4) != b"GGUF":
-                return None
-            version, _n_tensors, n_kv = struct.unpack("<IQQ", fh.read(20))
-            if version < 2:
-                return None
-
-            def read_str() -> bytes:
-                (n,) = struct.unpack("<Q", fh.read(8))
-                return fh.read(n)
-
-            def skip(vtype: int) -> None:
-                if vtype in sizes:
-                    fh.seek(sizes[vtype], 1)
-                elif vtype == 8:
-                    read_str()
-                elif vtype == 9:
-                    (item_type,) = struct.unpack("<I", fh.read(4))
-                    (count,) = struct.unpack("<Q", fh.read(8))
-                    if item_type in sizes:
-                        fh.seek(sizes[item_type] * count, 1)
-                    else:
-                        for _ in range(count):
-                            skip(item_type)
-                else:
-                    raise ValueError(vtype)
-
-            for _ in range(min(n_kv, 10_000)):
-                key = read_str()
-                (vtype,) = struct.unpack("<I", fh.read(4))
-                if key == b"general.type" and vtype == 8:
-                    return read_str().decode("utf-8", "replace")
-                skip(vtype)
-    except (OSError, ValueError, struct.error):
-        return None
-    return None
-
-
 # --------------------------------------------------------------------------
-# Download: progress, checksum, resume
+# $VENVY_MODEL_URL
 # --------------------------------------------------------------------------
 
 _SHA_FRAGMENT = re.compile(r"#sha256=([0-9a-fA-F]{64})$")
@@ -308,84 +235,3 @@ def _download_env_model(url: str, progress: Progress | None) -> Path:
         verify_sha256_cached(dest, sha)
         return dest
     return download(url, dest, sha, progress=progress)
-
-
-def download(
-    url: str, dest: Path, sha256: str, *, progress: Progress | None = None, timeout: float = 30.0
-) -> Path:
-    """Fetch `url` into `dest`, resuming a previous `dest`.part, and check its sha256.
-
-    A checksum mismatch deletes the .part file (the next try starts afresh); a
-    network error keeps it (the next try resumes).
-    """
-    if not url.startswith(("http://", "https://")):
-        raise ModelError(f"cannot download {url!r}: only http:// and https:// URLs are supported.")
-    expected = sha256.lower()
-    dest = Path(dest)
-    part = dest.with_name(dest.name + ".part")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ModelError(f"cannot create {dest.parent}: {exc.strerror or exc}") from None
-    complete = False
-    for _attempt in range(2):
-        done = part.stat().st_size if part.is_file() else 0
-        try:
-            complete = _fetch(url, part, done, progress, timeout)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 416 and done:  # the .part already holds everything (or is bogus)
-                complete = True
-            else:
-                raise ModelError(f"could not download {url}: HTTP {exc.code} {exc.reason}.") from None
-        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise ModelError(
-                f"could not download {url}: {reason}. Run the command again to resume."
-            ) from None
-        if not complete:
-            continue
-        actual = base_model.sha256(part)
-        if actual == expected:
-            os.replace(part, dest)
-            return dest
-        part.unlink(missing_ok=True)
-        if done == 0:
-            break  # a fresh download with the wrong bytes: retrying will not help
-    if not complete:
-        raise ModelError(f"the download of {url} stopped early. Run the command again to resume.")
-    raise ModelError(
-        f"the download of {url} does not match its sha256 (expected {expected[:12]}…); it was deleted. "
-        "Check the URL and checksum."
-    )
-
-
-def _fetch(url: str, part: Path, done: int, progress: Progress | None, timeout: float) -> bool:
-    """Append the rest of `url` to `part`; True when the server says it sent everything."""
-    from venvy import __version__
-
-    headers = {"User-Agent": f"venvy/{__version__}"}
-    if done:
-        headers["Range"] = f"bytes={done}-"
-    request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        total = None
-        if done and response.status == 206:
-            match = re.match(r"bytes (\d+)-\d+/(\d+|\*)", response.headers.get("Content-Range", ""))
-            if not match or int(match.group(1)) != done:
-                part.unlink(missing_ok=True)
-                return False  # a range we did not ask for: start again from zero
-            total = int(match.group(2)) if match.group(2) != "*" else None
-            mode = "ab"
-        else:  # 200: the server ignores Range; start from zero
-            done, mode = 0, "wb"
-            length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
-        if progress:
-            progress(done, total)
-        with open(part, mode) as fh:
-            while block := response.read(CHUNK):
-                fh.write(block)
-                done += len(block)
-                if progress:
-                    progress(done, total)
-    return total is None or done >= total

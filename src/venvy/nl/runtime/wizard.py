@@ -28,8 +28,9 @@ import time
 import click
 
 from venvy.errors import VenvyError
+from venvy.nl.runtime.result import ErrorKind, ParseResult
 
-LOW_CONFIDENCE = 0.6
+LOW_CONFIDENCE = 0.6  # below it: a warning, No as the default answer, and --yes does not apply
 HISTORY_FILE = "wizard_history"
 HELP_HINT = "`venvy --help` lists what venvy can do."
 
@@ -42,8 +43,8 @@ HELP_HINT = "`venvy --help` lists what venvy can do."
 def run_wizard(request, *, print_only=False, assume_yes=False, agent=None, execute=None) -> int:
     """Handle `venvy -w ...`; returns the exit code.
 
-    agent: anything with .parse(text) -> dict (VenvyNLAgent.parse's shape); None loads
-    the real model. execute: args -> exit code; None runs the click command in-process.
+    agent: anything with .parse(text) -> ParseResult (venvy.nl.runtime.result); None
+    loads the real model. execute: args -> exit code; None runs the click command in-process.
     Both can also come from the root context's obj (tests: CliRunner.invoke(main, args,
     obj={"venvy.nl.agent": fake})), so the real CLI routing is what gets tested.
     """
@@ -70,7 +71,7 @@ def _has_words(request: str) -> bool:
 
 
 def load_agent():
-    from venvy.nl.agent import VenvyNLAgent
+    from venvy.nl.runtime.agent import VenvyNLAgent
 
     return VenvyNLAgent(progress=DownloadProgress())
 
@@ -92,40 +93,39 @@ def run_in_process(args: list[str]) -> int:
 
 
 def handle(request: str, agent, *, print_only: bool, assume_yes: bool, execute) -> int:
-    result = agent.parse(request)
-    command = result.get("command")
-    warnings = list(result.get("warnings") or ())
+    result: ParseResult = agent.parse(request)
+    command = result.command
     if print_only or command is None:
-        for warning in warnings:
+        for warning in result.warnings:
             _warn(warning)
     if print_only:
         if command is None:
             _err(no_command_message(result))
             return 1
-        if result.get("confidence", 1.0) < LOW_CONFIDENCE:
-            _warn(f"low confidence ({_pct(result['confidence'])}).")
+        if result.confidence < LOW_CONFIDENCE:
+            _warn(f"low confidence ({_pct(result.confidence)}).")
         click.echo(command)
         return 0
     if command is None:
         _err(no_command_message(result))
         return 1
     return confirm_and_run(
-        command, result.get("confidence"), assume_yes=assume_yes, execute=execute, warnings=warnings
+        command, result.confidence, assume_yes=assume_yes, execute=execute, warnings=result.warnings
     )
 
 
-def no_command_message(result: dict) -> str:
-    if result.get("error") and "empty" in result["error"]:
+def no_command_message(result: ParseResult) -> str:
+    if result.error_kind is ErrorKind.EMPTY_REQUEST:
         return 'venvy: the request is empty; say what you want, e.g. venvy -w "list my venvs".'
-    if result.get("error"):
-        return f"venvy can't turn that into a command: {result['error']} Nothing ran. {HELP_HINT}"
+    if result.error_kind is not None:
+        return f"venvy can't turn that into a command: {result.error} Nothing ran. {HELP_HINT}"
     return f"venvy can't do that: it is not one of venvy's commands. Nothing ran. {HELP_HINT}"
 
 
 def confirm_and_run(command: str, confidence, *, assume_yes: bool, execute, warnings=()) -> int:
     """Show the command, ask [Y/n/e] (or not, with --yes), run it. confidence None = edited."""
     from venvy.nl import contract
-    from venvy.nl.describe import describe, destructive
+    from venvy.nl.runtime.describe import describe, destructive
 
     while True:
         parsed = contract.parse(command)
@@ -138,7 +138,7 @@ def confirm_and_run(command: str, confidence, *, assume_yes: bool, execute, warn
                 _err(f"--yes: running without asking: venvy {shlex.join(args)}")
             return execute(args)
         if assume_yes and low:
-            _warn("--yes does not apply below 60% confidence; asking instead.")
+            _warn(f"--yes does not apply below {_pct(LOW_CONFIDENCE)} confidence; asking instead.")
         answer = ask(default_yes=not (is_destructive or low))
         if answer == "n":
             _err("Nothing ran.")

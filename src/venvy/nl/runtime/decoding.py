@@ -1,0 +1,147 @@
+"""Greedy decoding under the command grammar, on a loaded model.
+
+At each step the highest-logit token the grammar allows is taken. The grammar is
+applied to the top candidates first and to the whole vocabulary only when none of
+them fits. The probability of each chosen token comes from the model's own,
+unconstrained softmax: that is what the confidence is built from.
+
+The prompt's common prefix stays in the KV cache between requests; in a fresh
+process it comes from a KV state file when one matches (venvy.nl.runtime.prefix_cache).
+"""
+
+from __future__ import annotations
+
+import math
+
+from venvy.errors import ModelError
+from venvy.nl import grammar
+from venvy.nl.runtime import prefix_cache
+from venvy.nl.runtime.loading import N_CTX, LoadedModel
+
+TOP_K = 32  # grammar is tried on these candidates before the whole vocabulary
+
+
+def decode(
+    loaded: LoadedModel, tokens: list[int], prefix: list[int], *, use_grammar: bool, max_tokens: int
+) -> tuple[str, list[float]]:
+    """Greedy decoding (grammar-masked argmax); returns (answer, chosen tokens' probabilities)."""
+    import llama_cpp
+    import numpy as np
+
+    llm = loaded.llm
+    vocab = llm._model.vocab
+    n_vocab = llm.n_vocab()
+    eval_prompt(loaded, tokens, prefix)
+    sampler = grammar_sampler(loaded) if use_grammar else None
+    scratch = Candidates(n_vocab)
+    out: list[int] = []
+    probs: list[float] = []
+    for _ in range(max_tokens):
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,))
+        top = logits.max()
+        log_z = top + math.log(float(np.exp(logits - top).sum()))
+        if sampler is None:
+            token = int(logits.argmax())
+        else:
+            token = masked_argmax(sampler, logits, scratch)
+            if token < 0:
+                break  # nothing allowed: cannot happen with a complete grammar
+            llama_cpp.llama_sampler_accept(sampler, token)
+        probs.append(math.exp(float(logits[token]) - log_z))
+        if llama_cpp.llama_vocab_is_eog(vocab, token):
+            break
+        out.append(token)
+        if llm.n_tokens >= N_CTX:
+            break
+        llm.eval([token])
+    return llm.detokenize(out).decode("utf-8", "replace").strip(), probs
+
+
+def eval_prompt(loaded: LoadedModel, tokens: list[int], prefix: list[int]) -> None:
+    """Evaluate `tokens`, reusing the KV cache for the part shared with the last call.
+
+    In a fresh process the common prefix comes from a KV state file
+    ($VENVY_HOME/cache/prefix-*.kv) when one matches this model and prompt; the prefix
+    is always evaluated as its own batch, so cached and uncached runs compute the same."""
+    llm = loaded.llm
+    if llm.n_tokens == 0 and prefix and tokens[: len(prefix)] == prefix and len(tokens) > len(prefix):
+        if not prefix_cache.restore(loaded, prefix):
+            llm.eval(prefix)
+            prefix_cache.save(loaded, prefix)
+    cached = llm.input_ids[: llm.n_tokens].tolist()
+    keep = 0
+    for a, b in zip(cached, tokens):
+        if a != b:
+            break
+        keep += 1
+    keep = min(keep, len(tokens) - 1)  # always evaluate one token for fresh logits
+    if not llm._ctx.kv_cache_seq_rm(-1, keep, -1):
+        keep = 0
+        llm.reset()
+        llm._ctx.kv_cache_clear()
+    llm.n_tokens = keep
+    llm.eval(tokens[keep:])
+
+
+def grammar_sampler(loaded: LoadedModel):
+    """llama.cpp's grammar sampler for the command grammar: built once per model, reset per use."""
+    import llama_cpp
+
+    if loaded.grammar_sampler is None:
+        sampler = llama_cpp.llama_sampler_init_grammar(
+            loaded.llm._model.vocab, grammar.grammar().encode("utf-8"), b"root"
+        )
+        if not sampler:
+            raise ModelError("llama.cpp rejected the command grammar (venvy.nl.grammar.grammar()).")
+        loaded.grammar_sampler = sampler
+    else:
+        llama_cpp.llama_sampler_reset(loaded.grammar_sampler)
+    return loaded.grammar_sampler
+
+
+def masked_argmax(sampler, logits, scratch: "Candidates") -> int:
+    """The best token the grammar allows: among the top TOP_K first, then the whole vocabulary."""
+    import numpy as np
+
+    k = min(TOP_K, len(logits) - 1)
+    top = np.argpartition(-logits, k)[:k]
+    for ids in (top, None):
+        allowed_ids, allowed_logits = scratch.apply(sampler, logits, ids)
+        if len(allowed_ids):
+            return int(allowed_ids[int(np.argmax(allowed_logits))])
+    return -1
+
+
+class Candidates:
+    """A reusable llama_token_data array for the grammar sampler."""
+
+    def __init__(self, n_vocab: int):
+        import numpy as np
+
+        self.n_vocab = n_vocab
+        self.data = np.zeros(
+            n_vocab, dtype=np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)
+        )
+        self.all_ids = np.arange(n_vocab, dtype=np.intc)
+
+    def apply(self, sampler, logits, ids):
+        """(ids, logits) of the candidates `ids` (None: all) that the grammar allows."""
+        import ctypes
+
+        import llama_cpp
+        import numpy as np
+
+        ids = self.all_ids if ids is None else ids.astype(np.intc)
+        n = len(ids)
+        view = self.data[:n]
+        view["id"] = ids
+        view["logit"] = logits[ids]
+        view["p"] = 0.0
+        array = llama_cpp.llama_token_data_array(
+            data=view.ctypes.data_as(llama_cpp.llama_token_data_p), size=n, selected=-1, sorted=False
+        )
+        llama_cpp.llama_sampler_apply(sampler, ctypes.byref(array))
+        size = int(array.size)  # the grammar sampler only masks (logit = -inf); size stays n
+        kept = view[:size]
+        ok = np.isfinite(kept["logit"])
+        return kept["id"][ok], kept["logit"][ok]

@@ -1,0 +1,197 @@
+"""Loading the model into llama.cpp: once per process and model.
+
+llama_cpp is imported here, and only when a model loads. Its C code prints to fd 2,
+so loading runs with fd 2 redirected (VENVY_DEBUG=1 shows it). The LoRA adapter is
+attached through llama.cpp's C API so the base stays memory-mapped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+from venvy.errors import ModelError
+from venvy.nl.runtime import base_model
+from venvy.nl.runtime.resolve import ModelSpec
+
+N_CTX = 512
+INSTALL_LINE = f"venvy -w needs the natural-language extra: {base_model.INSTALL_HINT}"
+
+
+@dataclass
+class LoadedModel:
+    llm: object  # llama_cpp.Llama
+    spec: ModelSpec
+    chat_template: str
+    bos: str
+    eos: str
+    load_s: float
+    grammar_sampler: object = None  # llama_sampler_p, built lazily by venvy.nl.runtime.decoding
+
+    def close(self) -> None:
+        import llama_cpp
+
+        if self.grammar_sampler is not None:
+            llama_cpp.llama_sampler_free(self.grammar_sampler)
+            self.grammar_sampler = None
+        self.llm.close()
+
+
+_LOADED: dict[tuple, LoadedModel] = {}
+
+
+def import_llama_cpp():
+    # llama.cpp's OpenMP workers spin between tokens by default; on busy cores that spinning
+    # starves the main thread (measured: 0.5-2 s per token with 2 threads instead of 45 ms).
+    # Sleeping instead costs one wake-up per token. Must be set before libgomp loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        import llama_cpp
+    except ImportError:
+        raise ModelError(INSTALL_LINE) from None
+    return llama_cpp
+
+
+# --------------------------------------------------------------------------
+# How many threads
+# --------------------------------------------------------------------------
+
+
+def physical_cores() -> int:
+    """Physical cores usable by this process (hyperthreads share a core's math units)."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = os.cpu_count() or 1
+    cores = set()
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            physical = core = None
+            for line in fh:
+                if line.startswith("physical id"):
+                    physical = line.split(":", 1)[1].strip()
+                elif line.startswith("core id"):
+                    core = line.split(":", 1)[1].strip()
+                elif not line.strip():
+                    if core is not None:
+                        cores.add((physical, core))
+                    physical = core = None
+            if core is not None:
+                cores.add((physical, core))
+    except OSError:
+        pass
+    n = len(cores) or usable
+    return max(1, min(n, usable))
+
+
+def choose_threads() -> int:
+    """llama.cpp threads when the caller names none: physical cores, minus those already
+    busy (1-minute load average).
+
+    llama.cpp's worker threads spin while they wait for each other: on a machine
+    whose cores are taken by other work, two threads can be 10x slower than one
+    (measured: 11.5 s vs 1.2 s for one request on 2 busy cores)."""
+    cores = physical_cores()
+    try:
+        busy = int(os.getloadavg()[0])
+    except (AttributeError, OSError):
+        busy = 0
+    return max(1, cores - busy)
+
+
+# --------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silence C-level writes to fd 2 (llama.cpp/ggml print there directly); yields a
+    function that returns what was written, for error messages."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lambda: (sink.seek(0), sink.read().decode("utf-8", "replace"))[1]
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def load(spec: ModelSpec, n_threads: int | None = None) -> LoadedModel:
+    """Load (once per process) the model of `spec`."""
+    n_threads = n_threads or choose_threads()
+    key = (str(spec.model_path), str(spec.lora_path), n_threads)
+    if key in _LOADED:
+        return _LOADED[key]
+    llama_cpp = import_llama_cpp()
+    from llama_cpp import _logger
+
+    debug = os.environ.get("VENVY_DEBUG", "") not in ("", "0")
+    _logger.logger.setLevel("DEBUG" if debug else "CRITICAL")
+    started = time.perf_counter()
+    stderr_guard = contextlib.nullcontext(lambda: "") if debug else quiet_stderr()
+    with stderr_guard as captured:
+        try:
+            llm = llama_cpp.Llama(
+                model_path=str(spec.model_path),
+                n_ctx=N_CTX,
+                n_batch=N_CTX,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            detail = _last_line(captured()) or str(exc)
+            raise ModelError(f"cannot load the model {spec.model_path}: {detail}") from None
+        if spec.lora_path is not None:
+            _apply_lora(llama_cpp, llm, spec, captured)
+    template = llm.metadata.get("tokenizer.chat_template")
+    if not template:
+        raise ModelError(f"{spec.model_path} has no chat template (tokenizer.chat_template); venvy needs one.")
+    model = llm._model
+    bos_id, eos_id = llm.token_bos(), llm.token_eos()
+    loaded = LoadedModel(
+        llm=llm,
+        spec=spec,
+        chat_template=template,
+        bos=model.token_get_text(bos_id) if bos_id >= 0 else "",
+        eos=model.token_get_text(eos_id) if eos_id >= 0 else "",
+        load_s=time.perf_counter() - started,
+    )
+    _LOADED[key] = loaded
+    return loaded
+
+
+def unload_all() -> None:
+    """Close every loaded model (the next load() loads afresh; the report times each load)."""
+    while _LOADED:
+        _LOADED.popitem()[1].close()
+
+
+def _apply_lora(llama_cpp, llm, spec, captured) -> None:
+    """Attach the adapter ourselves so the base stays memory-mapped (Llama(lora_path=...)
+    turns mmap off and reads the whole base file)."""
+    import ctypes
+
+    adapter = llama_cpp.llama_adapter_lora_init(llm.model, str(spec.lora_path).encode("utf-8"))
+    if not adapter:
+        detail = _last_line(captured()) or "not a LoRA adapter for this base model"
+        llm.close()
+        raise ModelError(f"cannot load the adapter {spec.lora_path}: {detail}")
+    llm._stack.callback(llama_cpp.llama_adapter_lora_free, adapter)
+    adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter)
+    scales = (ctypes.c_float * 1)(1.0)
+    if llama_cpp.llama_set_adapters_lora(llm.ctx, adapters, 1, scales):
+        llm.close()
+        raise ModelError(f"cannot apply the adapter {spec.lora_path} to {spec.model_path}.")
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
