@@ -11,7 +11,7 @@ import pytest
 
 from venvy import __version__
 
-HEAVY = ("llama_cpp", "torch", "transformers", "venvy.nl.agent", "venvy.nl.wizard")
+HEAVY = ("llama_cpp", "torch", "transformers", "venvy.nl.runtime.agent", "venvy.nl.runtime.wizard")
 
 
 def run_venvy(*args, env_home):

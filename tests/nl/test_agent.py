@@ -18,8 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from venvy.nl import calibrate, contract, model_source
-from venvy.nl.agent import clean_request, physical_cores, value_warnings
+from venvy.nl import contract, manifest
+from venvy.nl.eval.metrics import reliability
+from venvy.nl.pipeline import calibrate
+from venvy.nl.runtime import resolve
+from venvy.nl.runtime.confidence import apply
+from venvy.nl.runtime.loading import physical_cores
+from venvy.nl.runtime.request import clean_request, value_warnings
+from venvy.nl.runtime.result import ErrorKind, ParseResult
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -120,20 +126,20 @@ def test_platt_fit_is_monotone_and_calibrated_on_synthetic_data():
     block = calibrate.fit(samples)
     assert block["feature"] == "prod"  # "min" is noise here
     assert abs(block["a"] - 2) < 0.3 and abs(block["b"] + 1) < 0.3
-    values = [calibrate.apply(block, s) for s in (0.1, 0.3, 0.5, 0.7, 0.9)]
+    values = [apply(block, s) for s in (0.1, 0.3, 0.5, 0.7, 0.9)]
     assert values == sorted(values)
     assert block["ece"] < 0.05
 
 
 def test_apply_without_calibration_is_the_raw_score():
-    assert calibrate.apply(None, 0.42) == 0.42
-    assert calibrate.apply({"method": "platt", "feature": "min", "a": 1.0, "b": 0.0}, 0.9, 0.3) == pytest.approx(0.3)
+    assert apply(None, 0.42) == 0.42
+    assert apply({"method": "platt", "feature": "min", "a": 1.0, "b": 0.0}, 0.9, 0.3) == pytest.approx(0.3)
 
 
 def test_reliability_table_and_ece():
     probs = [0.95, 0.95, 0.15, 0.15]
     labels = [1, 1, 0, 1]
-    rows = calibrate.reliability(probs, labels)
+    rows = reliability(probs, labels)["bins"]
     top = rows[-1]
     assert top["n"] == 2 and top["accuracy"] == 1.0
     assert calibrate.ece(probs, labels) == pytest.approx((2 * 0.05 + 2 * abs(0.15 - 0.5)) / 4)
@@ -142,12 +148,16 @@ def test_reliability_table_and_ece():
 
 
 def test_write_calibration_keeps_the_rest_of_the_manifest(tmp_path):
-    manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({"format_version": 1, "kind": "lora", "file": "venvy-lora.gguf"}))
-    calibrate.write_calibration(manifest, {"method": "platt", "feature": "prod", "a": 1.5, "b": 0.2})
-    data = json.loads(manifest.read_text())
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({"format_version": 1, "kind": "lora", "file": "venvy-lora.gguf"}))
+    os.chmod(path, 0o644)
+    manifest.set_calibration(path, {"method": "platt", "feature": "prod", "a": 1.5, "b": 0.2})
+    data = json.loads(path.read_text())
     assert data["file"] == "venvy-lora.gguf" and data["calibration"]["a"] == 1.5
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".manifest.")]  # no temp file left
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]  # no temp file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # readable like any file, not owner-only
 
 
 def test_load_rows_reads_the_dataset_format(tmp_path):
@@ -167,10 +177,10 @@ def test_load_rows_reads_the_dataset_format(tmp_path):
 def _model_dir(tmp_path_factory) -> tuple[Path, bool]:
     """(model folder, is_fine_tuned): the shipped model, else the base model via a temp manifest."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e '.[nl]')")
-    if (model_source.SHIPPED_DIR / "manifest.json").is_file():
-        return model_source.SHIPPED_DIR, True
+    if (resolve.SHIPPED_DIR / "manifest.json").is_file():
+        return resolve.SHIPPED_DIR, True
     from venvy.errors import ModelError
-    from venvy.nl.base_model import base_gguf_path
+    from venvy.nl.runtime.base_model import base_gguf_path
 
     try:
         base = base_gguf_path()
@@ -191,7 +201,7 @@ def model(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def agent(model):
-    from venvy.nl.agent import VenvyNLAgent
+    from venvy.nl.runtime.agent import VenvyNLAgent
 
     return VenvyNLAgent(model[0])
 
@@ -202,27 +212,27 @@ def fine_tuned(model):
         pytest.skip("accuracy checks need the shipped fine-tuned model (src/venvy/nl/model/); only the base model is here")
 
 
-def assert_contract(result: dict) -> None:
+def assert_contract(result: ParseResult) -> None:
     """Every answer is a canonical contract command or no command, and never crashes."""
-    assert set(result) >= {"command", "confidence", "raw_score", "answer", "error", "warnings", "latency_s"}
-    assert 0.0 <= result["confidence"] <= 1.0 and 0.0 <= result["raw_score"] <= 1.0
-    if result["command"] is not None:
-        assert result["command"] == contract.canonical(result["command"])
-        assert result["error"] is None
+    assert isinstance(result, ParseResult)
+    assert 0.0 <= result.confidence <= 1.0 and 0.0 <= result.raw_score <= 1.0
+    if result.command is not None:
+        assert result.command == contract.canonical(result.command)
+        assert result.error_kind is None and result.error is None
     else:
-        assert result["answer"] == "none" or result["error"]
+        assert result.answer == "none" or (result.error_kind is not None and result.error)
 
 
 @pytest.mark.model
 def test_ordinary_request(agent):
     result = agent.parse("list my venvs")
     assert_contract(result)
-    assert result["latency_s"] > 0
+    assert result.latency_s >= result.decode_s > 0
 
 
 @pytest.mark.model
 def test_model_loads_once_per_process(agent, model):
-    from venvy.nl.agent import VenvyNLAgent
+    from venvy.nl.runtime.agent import VenvyNLAgent
 
     again = VenvyNLAgent(model[0])
     assert again.loaded is agent.loaded
@@ -233,29 +243,29 @@ def test_greedy_decoding_is_deterministic_with_the_kv_cache(agent):
     first = agent.parse("create a python 3.11 venv named backend")
     agent.parse("show stats")  # a different request in between
     second = agent.parse("create a python 3.11 venv named backend")
-    assert first["answer"] == second["answer"]
-    assert first["raw_score"] == pytest.approx(second["raw_score"], rel=1e-3)
+    assert first.answer == second.answer
+    assert first.raw_score == pytest.approx(second.raw_score, rel=1e-3)
 
 
 @pytest.mark.model
 @pytest.mark.parametrize("text", ["", "   ", "\t\n"])
 def test_empty_request(agent, text):
     result = agent.parse(text)
-    assert result["command"] is None and "empty" in result["error"]
+    assert result.command is None and result.error_kind is ErrorKind.EMPTY_REQUEST
 
 
 @pytest.mark.model
 def test_ten_thousand_characters_are_cut_with_a_note(agent):
     result = agent.parse("please list my venvs " * 500)  # 10,500 characters
     assert_contract(result)
-    assert any("the model read only its first" in w for w in result["warnings"])
+    assert any("the model read only its first" in w for w in result.warnings)
 
 
 @pytest.mark.model
 def test_long_request_in_a_many_token_script_still_fits_the_context(agent):
     result = agent.parse("列出我所有的虚拟环境" * 100)
     assert_contract(result)
-    assert any("the model read only its first" in w for w in result["warnings"])
+    assert any("the model read only its first" in w for w in result.warnings)
 
 
 @pytest.mark.model
@@ -270,7 +280,7 @@ def test_long_request_in_a_many_token_script_still_fits_the_context(agent):
 def test_control_characters_and_bad_bytes(agent, text):
     result = agent.parse(text)
     assert_contract(result)
-    assert result["warnings"]
+    assert result.warnings
 
 
 @pytest.mark.model
@@ -291,27 +301,45 @@ def test_control_characters_and_bad_bytes(agent, text):
 def test_hostile_and_foreign_requests_give_a_contract_answer(agent, text):
     result = agent.parse(text)
     assert_contract(result)
-    if result["command"]:
-        for bad in (";", "$(", "`", "|", "&&"):
-            assert bad not in result["command"]
+    shown = result.command or ""
+    assert not any(bad in shown for bad in SHELL_BITS), result
+    assert result.command is None or contract.is_valid(result.command), result
+
+
+SHELL_BITS = (";", "$(", "`", "|", "&&", "rm -rf")
+INVALID_ANSWERS = ["ls; rm -rf ~", "rm -rf /", "ls --format xml", "create --name $(whoami)", "ls | sh", "sudo ls"]
 
 
 @pytest.mark.model
-def test_without_grammar_the_answer_is_still_validated(model):
-    from venvy.nl.agent import VenvyNLAgent
+def test_without_grammar_the_answer_is_still_validated(model, monkeypatch):
+    """Free decoding can write anything: each invalid answer must come back as no command,
+    with the INVALID_ANSWER kind, whatever the request was."""
+    from venvy.nl.runtime import decoding
+    from venvy.nl.runtime.agent import VenvyNLAgent
 
     raw = VenvyNLAgent(model[0], grammar=False, max_tokens=24)
-    result = raw.parse("list my venvs")
-    assert_contract(result)
+    assert_contract(raw.parse("list my venvs"))  # the real free decoding
+    for answer in INVALID_ANSWERS:
+        seen = {}
+
+        def fake_decode(loaded, tokens, prefix, *, use_grammar, max_tokens, answer=answer):
+            seen["use_grammar"] = use_grammar
+            return answer, [0.9] * 3
+
+        monkeypatch.setattr(decoding, "decode", fake_decode)
+        result = raw.parse("list my venvs")
+        assert seen["use_grammar"] is False
+        assert result.command is None and result.answer == answer, result
+        assert result.error_kind is ErrorKind.INVALID_ANSWER and "is not a venvy command" in result.error
 
 
 @pytest.mark.model
 def test_few_shot_turns_reach_the_prompt(model):
-    from venvy.nl.agent import VenvyNLAgent
+    from venvy.nl.runtime.agent import VenvyNLAgent
 
     shots = [("show all my environments", "venvy ls"), ("what's the weather", None)]
     agent = VenvyNLAgent(model[0], few_shot=shots)
-    rendered = agent._render("list my venvs")
+    rendered = agent.render("list my venvs")
     assert rendered.count("show all my environments") == 1 and "<|im_start|>assistant\nls<|im_end|>" in rendered
     assert_contract(agent.parse("list my venvs"))
 
@@ -320,9 +348,9 @@ def test_few_shot_turns_reach_the_prompt(model):
 def test_load_and_parse_are_silent_on_stderr(model):
     """llama.cpp logs nothing (C-level stderr included) in a fresh process."""
     code = (
-        "from venvy.nl.agent import VenvyNLAgent\n"
+        "from venvy.nl.runtime.agent import VenvyNLAgent\n"
         f"a = VenvyNLAgent({str(model[0])!r})\n"
-        "print(a.parse('list my venvs')['command'])\n"
+        "print(a.parse('list my venvs').command)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     env.pop("VENVY_DEBUG", None)
@@ -331,20 +359,26 @@ def test_load_and_parse_are_silent_on_stderr(model):
     assert proc.stderr == ""
 
 
-@pytest.mark.model
-def test_cli_print_end_to_end(model):
-    gguf = model[0] / json.loads((model[0] / "manifest.json").read_text())["file"]
-    env = {**os.environ, "PYTHONPATH": str(SRC), "VENVY_MODEL": str(gguf)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "venvy", "-w", "--print", "list my venvs; rm -rf ~"],
-        capture_output=True, text=True, env=env, timeout=120,
+def run_print(model_dir: Path, request: str) -> subprocess.CompletedProcess:
+    gguf = model_dir / json.loads((model_dir / "manifest.json").read_text())["file"]
+    env = {**os.environ, "PYTHONPATH": str(SRC), "VENVY_MODEL": str(gguf), "NO_COLOR": "1"}
+    env.pop("VENVY_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "venvy", "-w", "--print", request], capture_output=True, text=True, env=env, timeout=120
     )
-    assert proc.returncode in (0, 1)
-    if proc.returncode == 0:
-        assert contract.is_valid(proc.stdout.strip()) and proc.stdout.count("\n") == 1
-    else:
-        assert proc.stdout == "" and "venvy can't" in proc.stderr
-    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.model
+def test_cli_print_end_to_end(model, fine_tuned):
+    """The whole process, as a person runs it: exactly the command on stdout and exit 0,
+    or exactly the refusal on stderr and exit 1."""
+    done = run_print(model[0], "list my venvs")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "venvy ls\n", "")
+    refused = run_print(model[0], "git push origin main")
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        "venvy can't do that: it is not one of venvy's commands. Nothing ran. `venvy --help` lists what venvy can do.\n"
+    )
 
 
 # -- the fine-tuned model only -------------------------------------------
@@ -362,7 +396,7 @@ def test_cli_print_end_to_end(model):
 )
 def test_fine_tuned_basics(agent, fine_tuned, text, expected):
     result = agent.parse(text)
-    assert contract.same(result["command"], expected), result
+    assert contract.same(result.command, expected), result
 
 
 @pytest.mark.model
@@ -388,16 +422,16 @@ def test_fine_tuned_basics(agent, fine_tuned, text, expected):
 def test_fine_tuned_answers_are_right_or_flagged(agent, fine_tuned, text, expected):
     """The contract's own examples and a few more: a wrong answer must come with a confidence
     below the wizard's threshold (so it warns and defaults to No)."""
-    from venvy.nl.wizard import LOW_CONFIDENCE
+    from venvy.nl.runtime.wizard import LOW_CONFIDENCE
 
     result = agent.parse(text)
-    if not contract.same(result["command"], expected):
-        assert result["confidence"] < LOW_CONFIDENCE, result
+    if not contract.same(result.command, expected):
+        assert result.confidence < LOW_CONFIDENCE, result
 
 
 @pytest.mark.model
 def test_fine_tuned_calibration_is_present(agent, fine_tuned):
-    assert agent.calibration, "run: python -m venvy.nl.calibrate --data data/val.jsonl"
+    assert agent.calibration, "run: python -m venvy.nl.pipeline.calibrate --data data/val.jsonl"
     assert agent.calibration["method"] == "platt"
 
 
@@ -407,9 +441,9 @@ def test_prefix_kv_state_on_disk_gives_identical_results(model, tmp_path):
     evaluating it; the answers and scores are the same bit for bit."""
     code = (
         "import json\n"
-        "from venvy.nl.agent import VenvyNLAgent\n"
+        "from venvy.nl.runtime.agent import VenvyNLAgent\n"
         f"a = VenvyNLAgent({str(model[0])!r})\n"
-        "print(json.dumps([(r['answer'], r['raw_score']) for r in map(a.parse, "
+        "print(json.dumps([(r.answer, r.raw_score) for r in map(a.parse, "
         "['create a python 3.11 venv named backend', 'list my venvs'])]))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(SRC), "VENVY_HOME": str(tmp_path / "h")}
@@ -450,7 +484,7 @@ def test_calibrate_command_writes_the_block_into_the_manifest(model, tmp_path, c
 def test_a_model_for_another_prompt_version_is_refused_before_loading(tmp_path):
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
     from venvy.errors import ModelError
-    from venvy.nl.agent import VenvyNLAgent
+    from venvy.nl.runtime.agent import VenvyNLAgent
 
     folder = tmp_path / "m"
     folder.mkdir()
@@ -465,7 +499,7 @@ def test_a_model_for_another_prompt_version_is_refused_before_loading(tmp_path):
 def test_an_unloadable_gguf_is_one_clear_error(tmp_path):
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
     from venvy.errors import ModelError
-    from venvy.nl.agent import VenvyNLAgent
+    from venvy.nl.runtime.agent import VenvyNLAgent
 
     bad = tmp_path / "broken.gguf"
     bad.write_bytes(b"GGUF" + b"\x00" * 64)

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from venvy.nl import baselines as bl
+from venvy.nl.eval import knn as knn_baseline
+from venvy.nl.eval import predictors as bl
 from venvy.nl import contract
 
 TRAIN = [
@@ -30,7 +31,7 @@ TRAIN = [
 def knn(tmp_path_factory):
     path = tmp_path_factory.mktemp("d") / "train.jsonl"
     path.write_text("\n".join(json.dumps({"input": i, "output": o}) for i, o in TRAIN) + "\n")
-    predictor = bl.KnnPredictor(path)
+    predictor = knn_baseline.KnnPredictor(path)
     predictor.load()
     return predictor
 
@@ -82,11 +83,11 @@ def test_knn_output_is_always_canonical(knn):
      ("older than a year", 365), ("30 days", 30), ("half a year", 182), ("nothing here", None)],
 )
 def test_duration_days(text, days):
-    assert bl.duration_days(text) == days
+    assert knn_baseline.duration_days(text) == days
 
 
 def test_tfidf_prefers_the_same_shape():
-    index = bl.TfIdfIndex(["create a venv named x with python 3.11", "list my venvs", "delete env old"])
+    index = knn_baseline.TfIdfIndex(["create a venv named x with python 3.11", "list my venvs", "delete env old"])
     assert index.nearest("create a venv named foo with python 3.12")[0] == 0
     assert index.nearest("please list venvs")[0] == 1
     assert index.nearest("") is None
@@ -104,12 +105,12 @@ def test_few_shot_examples_are_fixed_and_cover_each_command():
 def test_model_sizes_from_a_manifest(tmp_path, monkeypatch):
     base = tmp_path / "base.gguf"
     base.write_bytes(b"b" * 1000)
-    monkeypatch.setattr("venvy.nl.base_model.base_gguf_path", lambda: base)
+    monkeypatch.setattr("venvy.nl.runtime.base_model.base_gguf_path", lambda: base)
     model = tmp_path / "m"
     model.mkdir()
     (model / "venvy-lora.gguf").write_bytes(b"a" * 100)
     (model / "manifest.json").write_text(json.dumps({"format_version": 1, "kind": "lora", "file": "venvy-lora.gguf", "base": None}))
-    sizes = bl._model_files(model)
+    sizes = bl.model_files(model)
     assert (sizes["adapter"], sizes["base"], sizes["total"]) == (100, 1000, 1100)
 
 

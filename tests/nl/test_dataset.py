@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from venvy.nl import contract, phrasing, surface
-from venvy.nl import dataset as ds
+from venvy.nl import contract
+from venvy.nl.pipeline import composed, negatives, templates
+from venvy.nl.pipeline import dataset as ds
+from venvy.nl.pipeline import values
 from venvy.nl.prompt import SYSTEM
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -87,12 +89,12 @@ def test_a_different_seed_gives_different_rows(rows):
 
 def test_every_command_has_frames_and_frames_use_real_parameters():
     specs = contract.commands()
-    assert set(phrasing.FRAMES) == set(specs)
+    assert set(templates.FRAMES) == set(specs)
     for cmd, spec in specs.items():
         names = {p.name for p in _params(spec)}
-        for item in phrasing.FRAMES[cmd]:
+        for item in templates.FRAMES[cmd]:
             text, fixed = item if isinstance(item, tuple) else (item, {})
-            slots = {m.group(1) for m in surface.SLOT_RE.finditer(text)} - {"opts"}
+            slots = {m.group(1) for m in values.SLOT_RE.finditer(text)} - {"opts"}
             assert slots | set(fixed) <= names, (cmd, text)
             if spec.positional is not None and spec.positional.required:
                 assert spec.positional.name in slots, f"{cmd} frame without its required {spec.positional.name}"
@@ -100,18 +102,18 @@ def test_every_command_has_frames_and_frames_use_real_parameters():
 
 def test_compositional_frames_have_one_slot_set_and_real_parameters():
     specs = contract.commands()
-    assert set(phrasing.COMPOSED) <= set(specs)
-    for cmd, families in phrasing.COMPOSED.items():
+    assert set(composed.COMPOSED) <= set(specs)
+    for cmd, families in composed.COMPOSED.items():
         spec = specs[cmd]
         names = {p.name for p in _params(spec)}
         labels = [label for label, _, _ in families]
         assert len(labels) == len(set(labels)), cmd
         for label, parts, fixed in families:
             slot_sets = {
-                frozenset(m.group(1) for m in surface.SLOT_RE.finditer(choice)) - {"opts"}
+                frozenset(m.group(1) for m in values.SLOT_RE.finditer(choice)) - {"opts"}
                 for part in parts for choice in part
             }
-            per_part = [{frozenset(m.group(1) for m in surface.SLOT_RE.finditer(c)) for c in part} for part in parts]
+            per_part = [{frozenset(m.group(1) for m in values.SLOT_RE.finditer(c)) for c in part} for part in parts]
             assert all(len(s) == 1 for s in per_part), (cmd, label)  # every choice of a part has the same slots
             slots = set().union(*slot_sets)
             assert slots | set(fixed) <= names, (cmd, label)
@@ -130,7 +132,7 @@ def test_compositional_frames_give_many_distinct_train_requests(rows):
 def test_every_option_and_choice_of_the_contract_has_phrasings():
     for cmd, spec in contract.commands().items():
         for opt in spec.options:
-            table = phrasing.OPTIONS.get((cmd, opt.name))
+            table = templates.OPTIONS.get((cmd, opt.name))
             assert table, f"no phrasings for {cmd} {opt.flag}"
             if opt.kind == "CHOICE":
                 assert set(table) == set(opt.choices), (cmd, opt.flag)
@@ -140,12 +142,12 @@ def test_every_option_and_choice_of_the_contract_has_phrasings():
             for texts in lists:
                 assert len(texts) >= 5, (cmd, opt.flag)
                 for text in texts:
-                    slots = {m.group(1) for m in surface.SLOT_RE.finditer(text)}
+                    slots = {m.group(1) for m in values.SLOT_RE.finditer(text)}
                     assert slots <= {opt.name}, (cmd, text)
                     if opt.kind not in ("FLAG", "CHOICE"):
                         assert opt.name in slots, (cmd, text)
     known = {(c, o.name) for c, s in contract.commands().items() for o in s.options}
-    assert set(phrasing.OPTIONS) <= known, "phrasings for options the CLI does not have"
+    assert set(templates.OPTIONS) <= known, "phrasings for options the CLI does not have"
 
 
 def test_a_new_cli_option_without_phrasings_is_caught():
@@ -209,7 +211,7 @@ def test_splits_are_about_80_10_10_and_hold_every_command_and_category(rows):
     by_split = Counter(r.split for r in rows)
     assert abs(by_split["train"] / n - 0.8) < 0.02
     assert abs(by_split["val"] / n - 0.1) < 0.02 and abs(by_split["test"] / n - 0.1) < 0.02
-    categories = set(contract.commands()) | {f"none:{c}" for c in phrasing.NEGATIVES}
+    categories = set(contract.commands()) | {f"none:{c}" for c in negatives.NEGATIVES}
     for split in ds.SPLITS:
         assert {r.category for r in rows if r.split == split} == categories, split
 
@@ -245,7 +247,7 @@ def test_some_values_appear_only_in_val_and_test(rows):
         return found
 
     held_out_only = names(lambda s: s != "train") - names(lambda s: s == "train")
-    assert held_out_only and held_out_only <= set(surface.POOLS["name"][1])
+    assert held_out_only and held_out_only <= set(values.POOLS["name"][1])
 
 
 # -- values as people say them --------------------------------------------------
@@ -256,7 +258,7 @@ def test_some_values_appear_only_in_val_and_test(rows):
     [("a week", 7), ("two weeks", 14), ("a month", 30), ("3 months", 90), ("6 months", 180), ("a year", 365)],
 )
 def test_durations_are_converted_to_days(phrase, days):
-    assert phrase in surface.day_phrases(days)
+    assert phrase in values.day_phrases(days)
 
 
 def test_cleanup_rows_say_their_duration(rows):
@@ -267,7 +269,7 @@ def test_cleanup_rows_say_their_duration(rows):
         parsed = parse(row.output)
         days = parsed.params["days"]
         low = row.input.lower()
-        if any(p.lower() in low for p in surface.day_phrases(days)) or f"--days {days}" in low:
+        if any(p.lower() in low for p in values.day_phrases(days)) or f"--days {days}" in low:
             checked += 1
         if days == 90 or "--days" not in row.output:
             assert "--days" not in row.output  # 90 days is the default: not written
@@ -295,12 +297,12 @@ def test_noise_keeps_slot_values_intact():
 
     rng = random.Random(3)
     for _ in range(300):
-        text = surface.add_noise("Please create a venv named {name} with {python|raw}", rng)
+        text = values.add_noise("Please create a venv named {name} with {python|raw}", rng)
         assert "{name}" in text and "{python|raw}" in text
 
 
 def test_number_words():
-    assert [surface.number_words(n) for n in (3, 14, 30, 45)] == ["three", "fourteen", "thirty", "forty-five"]
+    assert [values.number_words(n) for n in (3, 14, 30, 45)] == ["three", "fourteen", "thirty", "forty-five"]
 
 
 def test_docs_quote_the_committed_numbers():

@@ -10,69 +10,76 @@ from pathlib import Path
 
 import pytest
 
-from venvy.nl import evaluate as ev
+from venvy.nl.eval import harness, metrics
+from venvy.nl.eval import rows as evrows
+from venvy.nl.runtime.result import ErrorKind, ParseResult
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def row(request, *accepted):
-    return ev.Row(request, tuple(accepted))
+    return evrows.Row(request, tuple(accepted))
 
 
 def pred(command, confidence=0.9, error=None):
-    return {"command": command, "confidence": confidence, "error": error, "latency_s": 0.01}
+    kind = ErrorKind.INVALID_ANSWER if error else None
+    return ParseResult("r", command=command, confidence=confidence, error_kind=kind, error=error, latency_s=0.01)
+
+
+def reliability_of(judged):
+    return metrics.reliability([j["confidence"] for j in judged], [j["semantic"] for j in judged])
 
 
 # -- judging ----------------------------------------------------------------
 
 
 def test_list_order_is_semantic_but_not_exact():
-    j = ev.judge(row("r", "venvy create --name api --packages fastapi,uvicorn"), pred("venvy create --packages uvicorn,fastapi --name api"))
+    j = metrics.judge(row("r", "venvy create --name api --packages fastapi,uvicorn"), pred("venvy create --packages uvicorn,fastapi --name api"))
     assert j["semantic"] and not j["exact"]
     assert j["predicted"] == "venvy create --name api --packages uvicorn,fastapi"
 
 
 def test_defaults_and_option_order_are_exact_after_canonicalisation():
-    j = ev.judge(row("r", "venvy cleanup --dry-run"), pred("venvy cleanup --dry-run --days 90"))
+    j = metrics.judge(row("r", "venvy cleanup --dry-run"), pred("venvy cleanup --dry-run --days 90"))
     assert j["semantic"] and j["exact"]
-    j = ev.judge(row("r", "venvy ls --sort size --format json"), pred("venvy ls --format json --sort size"))
+    j = metrics.judge(row("r", "venvy ls --sort size --format json"), pred("venvy ls --format json --sort size"))
     assert j["semantic"] and j["exact"]
 
 
 def test_wrong_value_is_wrong_and_named_in_the_confusion():
-    j = ev.judge(row("r", "venvy create --name api --python 3.11"), pred("venvy create --name api --python 3.12"))
+    j = metrics.judge(row("r", "venvy create --name api --python 3.11"), pred("venvy create --name api --python 3.12"))
     assert not j["semantic"] and not j["exact"]
     assert j["confusion"] == "create -> create (wrong --python)"
-    j = ev.judge(row("r", "venvy rm old --keep-files"), pred("venvy rm old"))
+    j = metrics.judge(row("r", "venvy rm old --keep-files"), pred("venvy rm old"))
     assert j["confusion"] == "rm -> rm (wrong --keep-files)"
 
 
 def test_other_command_confusion():
-    j = ev.judge(row("r", "venvy stats"), pred("venvy ls"))
+    j = metrics.judge(row("r", "venvy stats"), pred("venvy ls"))
     assert j["confusion"] == "stats -> ls"
-    j = ev.judge(row("r", "venvy stats"), pred(None))
+    j = metrics.judge(row("r", "venvy stats"), pred(None))
     assert j["confusion"] == "stats -> none" and j["predicted_name"] == "none"
 
 
 def test_no_command_rows():
-    assert ev.judge(row("git push"), pred(None))["semantic"]
-    assert ev.judge(row("git push"), pred(None))["exact"]
-    wrong = ev.judge(row("git push"), pred("venvy ls"))
+    assert metrics.judge(row("git push"), pred(None))["semantic"]
+    assert metrics.judge(row("git push"), pred(None))["exact"]
+    wrong = metrics.judge(row("git push"), pred("venvy ls"))
     assert not wrong["semantic"] and not wrong["exact"] and wrong["confusion"] == "none -> ls"
 
 
 def test_invalid_output_is_wrong_even_on_no_command_rows():
     invalid = pred(None, confidence=0.0, error="output is not a venvy command")
-    j = ev.judge(row("git push"), invalid)
+    j = metrics.judge(row("git push"), invalid)
     assert not j["semantic"] and j["predicted_name"] == "invalid"
-    j = ev.judge(row("r", "venvy ls"), pred("venvy ls --frobnicate"))
+    j = metrics.judge(row("r", "venvy ls"), pred("venvy ls --frobnicate"))
     assert not j["semantic"] and j["predicted_name"] == "invalid" and j["error"]
 
 
 def test_any_accepted_command_counts():
     r = row("list my envs", "venvy ls", "venvy ls --format simple")
-    assert ev.judge(r, pred("venvy ls --format simple"))["exact"]
-    assert not ev.judge(r, pred("venvy ls --format json"))["semantic"]
+    assert metrics.judge(r, pred("venvy ls --format simple"))["exact"]
+    assert not metrics.judge(r, pred("venvy ls --format json"))["semantic"]
 
 
 # -- aggregates ---------------------------------------------------------------
@@ -87,11 +94,11 @@ def judged_sample():
         (row("e"), pred("venvy current", 0.92)),
         (row("f", "venvy current"), pred(None, 0.3)),
     ]
-    return [ev.judge(r, p) for r, p in cases]
+    return [metrics.judge(r, p) for r, p in cases]
 
 
 def test_score_counts():
-    s = ev.score(judged_sample())
+    s = metrics.score(judged_sample())
     assert s["n"] == 6 and s["n_no_command"] == 2
     assert s["semantic_accuracy"] == pytest.approx(3 / 6)
     assert s["exact_accuracy"] == pytest.approx(2 / 6)
@@ -103,38 +110,38 @@ def test_score_counts():
 
 
 def test_threshold_table():
-    table = {t["threshold"]: t for t in ev.threshold_table(judged_sample())}
+    table = {t["threshold"]: t for t in metrics.threshold_table(judged_sample())}
     assert table[0.0]["coverage"] == 1.0 and table[0.0]["precision"] == pytest.approx(0.5)
     # >= 0.9 keeps 0.95 (right) and 0.92 (wrong)
     assert table[0.9]["kept"] == 2 and table[0.9]["precision"] == pytest.approx(0.5)
     assert table[0.8]["kept"] == 3 and table[0.8]["precision"] == pytest.approx(2 / 3)
     assert table[0.95]["kept"] == 1 and table[0.95]["precision"] == 1.0
-    assert [t["threshold"] for t in ev.threshold_table([])] == list(ev.THRESHOLDS)
-    assert ev.threshold_table([])[0]["precision"] is None
+    assert [t["threshold"] for t in metrics.threshold_table([])] == list(metrics.THRESHOLDS)
+    assert metrics.threshold_table([])[0]["precision"] is None
 
 
 def test_reliability_bins_and_ece():
-    rel = ev.reliability(judged_sample())
+    rel = reliability_of(judged_sample())
     assert sum(b["n"] for b in rel["bins"]) == 6
     nine = rel["bins"][9]  # 0.95 (right), 0.92 (wrong)
     assert nine["n"] == 2 and nine["accuracy"] == 0.5 and nine["confidence"] == pytest.approx(0.935)
     assert 0 < rel["ece"] < 1
-    perfect = [ev.judge(row("a", "venvy ls"), pred("venvy ls", 1.0))]
-    assert ev.reliability(perfect)["ece"] == pytest.approx(0.0)
+    perfect = [metrics.judge(row("a", "venvy ls"), pred("venvy ls", 1.0))]
+    assert reliability_of(perfect)["ece"] == pytest.approx(0.0)
 
 
 def test_percentile_and_latency():
-    assert ev.percentile([1, 2, 3, 4], 50) == pytest.approx(2.5)
-    assert ev.percentile([5], 95) == 5
-    assert ev.percentile([], 50) is None
-    stats = ev.latency_stats([0.1] * 19 + [1.0])
+    assert metrics.percentile([1, 2, 3, 4], 50) == pytest.approx(2.5)
+    assert metrics.percentile([5], 95) == 5
+    assert metrics.percentile([], 50) is None
+    stats = metrics.latency_stats([0.1] * 19 + [1.0])
     assert stats["latency_p50_s"] == pytest.approx(0.1) and stats["latency_p95_s"] == pytest.approx(0.145)
 
 
 def test_select_spreads_rows():
-    assert ev.select(list(range(10)), 5) == [0, 2, 4, 6, 8]
-    assert ev.select(list(range(3)), 10) == [0, 1, 2]
-    assert ev.select(list(range(3)), None) == [0, 1, 2]
+    assert evrows.select(list(range(10)), 5) == [0, 2, 4, 6, 8]
+    assert evrows.select(list(range(3)), 10) == [0, 1, 2]
+    assert evrows.select(list(range(3)), None) == [0, 1, 2]
 
 
 # -- loading ------------------------------------------------------------------
@@ -148,7 +155,7 @@ def test_load_jsonl(tmp_path):
         {"instruction": "x", "input": "old envs", "output": "venvy cleanup --days 90", "split": "test"},
     ]
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
-    rows = ev.load_rows(path)
+    rows = evrows.load_rows(path)
     assert rows == [
         row("make env api", "venvy create --name api --python 3.11"),
         row("git push"),
@@ -166,7 +173,7 @@ def test_load_tsv(tmp_path):
         "git push\t\n"
         "make it\tvenvy create --packages a,b -n x\n"
     )
-    assert ev.load_rows(path) == [
+    assert evrows.load_rows(path) == [
         row("list my envs", "venvy ls", "venvy ls --format simple"),
         row("git push"),
         row("make it", "venvy create --name x --packages a,b"),
@@ -176,14 +183,14 @@ def test_load_tsv(tmp_path):
 def test_load_errors(tmp_path):
     bad = tmp_path / "bad.tsv"
     bad.write_text("list\tvenvy frobnicate\n")
-    with pytest.raises(ev.DataError, match="not a contract command"):
-        ev.load_rows(bad)
-    with pytest.raises(ev.DataError, match="no such file"):
-        ev.load_rows(tmp_path / "missing.jsonl")
+    with pytest.raises(evrows.DataError, match="not a contract command"):
+        evrows.load_rows(bad)
+    with pytest.raises(evrows.DataError, match="no such file"):
+        evrows.load_rows(tmp_path / "missing.jsonl")
     broken = tmp_path / "b.jsonl"
     broken.write_text('{"input": "x"}\n')
-    with pytest.raises(ev.DataError, match="input/output"):
-        ev.load_rows(broken)
+    with pytest.raises(evrows.DataError, match="input/output"):
+        evrows.load_rows(broken)
 
 
 # -- the harness and its CLI --------------------------------------------------
@@ -204,7 +211,7 @@ class FakeAgentLike:
     def predict(self, request):
         if request == "boom":
             raise RuntimeError("model crashed")
-        return {"command": self.answers.get(request), "confidence": 0.8, "error": None}
+        return ParseResult(request, command=self.answers.get(request), confidence=0.8)
 
     def size_bytes(self):
         return {"total": 0}
@@ -216,7 +223,7 @@ class FakeAgentLike:
 def test_evaluate_harness_with_a_fake_predictor():
     rows = [row("list", "venvy ls"), row("boom", "venvy stats"), row("git push")]
     fake = FakeAgentLike({"list": "venvy ls"})
-    result = ev.evaluate(fake, rows, progress=False)
+    result = harness.evaluate(fake, rows, progress=False)
     assert fake.loaded
     assert result["semantic_accuracy"] == pytest.approx(2 / 3)
     assert result["invalid_rate"] == pytest.approx(1 / 3)  # the crash is an error, counted wrong
@@ -241,7 +248,7 @@ TRAIN = [
 def run_cli(*args):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     return subprocess.run(
-        [sys.executable, "-m", "venvy.nl.evaluate", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "venvy.nl.eval.harness", *args], capture_output=True, text=True, env=env, timeout=120
     )
 
 
@@ -278,14 +285,14 @@ def test_cli_text_output_and_errors(tmp_path):
 @pytest.mark.model
 def test_end_to_end_with_the_real_agent():
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
-    from venvy.nl import baselines
+    from venvy.nl.eval import predictors as baselines
 
     if not (baselines.shipped_model_dir() / "manifest.json").is_file():
         pytest.skip("the shipped model (src/venvy/nl/model/manifest.json) is not there yet")
     rows = [row("create a python 3.11 venv named backend", "venvy create --name backend --python 3.11"),
             row("list my venvs sorted by size", "venvy ls --sort size"),
             row("git push origin main")]
-    result = ev.evaluate(baselines.make("finetuned", model_dir=baselines.shipped_model_dir()), rows, progress=False)
+    result = harness.evaluate(baselines.make("finetuned", model_dir=baselines.shipped_model_dir()), rows, progress=False)
     assert result["n"] == 3
     assert all(j["predicted_name"] != "invalid" for j in result["rows"])
     assert result["latency_p50_s"] > 0 and result["size_bytes"]["total"] > result["size_bytes"]["adapter"] > 0
@@ -296,20 +303,20 @@ def test_end_to_end_with_the_real_agent():
 
 
 def fake_run(cases, **extra):
-    judged = [ev.judge(r, p) for r, p in cases]
-    result = ev.score(judged)
+    judged = [metrics.judge(r, p) for r, p in cases]
+    result = metrics.score(judged)
     result.update({"rows": judged, "load_s": 0.5, "first_request_s": 0.1, "peak_rss_bytes": 2**27,
                    "size_bytes": {"adapter": 2**20, "base": 2**26, "total": 2**20 + 2**26}, **extra})
     return result
 
 
 def report_data():
-    from venvy.nl import report
+    from venvy.nl.eval import report
 
     rows = [row("a", "venvy ls"), row("b", "venvy stats"), row("c", "venvy current"), row("d")]
     finetuned = fake_run(list(zip(rows, [pred("venvy ls"), pred("venvy stats"), pred("venvy ls"), pred(None)])))
     knn = fake_run(list(zip(rows, [pred("venvy ls"), pred("venvy ls"), pred("venvy current"), pred(None)])))
-    subset = ev.select(rows, 2)  # rows a and c
+    subset = evrows.select(rows, 2)  # rows a and c
     fewshot = fake_run(list(zip(subset, [pred(None), pred("venvy current")])))
     runs = {"finetuned": finetuned, "knn": knn, "fewshot": fewshot, "finetuned-nogrammar": {"error": "boom"}}
     return {
@@ -323,9 +330,9 @@ def report_data():
 
 
 def test_compare_uses_the_same_rows_for_the_limited_baseline():
-    from venvy.nl import report
+    from venvy.nl.eval import render
 
-    verdict = report.compare(report_data(), "test")
+    verdict = render.compare(report_data(), "test")
     knn = verdict["knn"]
     assert [e[0] for e in knn["wins"]] == ["stats"] and [e[0] for e in knn["losses"]] == ["current"]
     assert knn["overall"] == [0.75, 0.75]
@@ -336,21 +343,21 @@ def test_compare_uses_the_same_rows_for_the_limited_baseline():
 
 
 def test_markdown_and_readme_block_come_from_the_data(tmp_path):
-    from venvy.nl import report
+    from venvy.nl.eval import render, report
 
     data = report_data()
-    md = report.render_markdown(data, "PYTHONPATH=src python -m venvy.nl.report")
+    md = render.render_markdown(data, "PYTHONPATH=src python -m venvy.nl.eval.report")
     assert "| fine-tuned + grammar | 4 | 75.0% | 75.0% | 100.0% |" in md
     assert "| base + few-shot + grammar | 2 of 4 (--limit) | 50.0%" in md
     assert "not run: boom" in md
     assert "wins on stats (100.0% vs 0.0%, n=1)" in md
     assert "1 × current -> ls" in md
-    block = report.readme_block(data)
-    assert block.startswith(report.MARK_START) and block.endswith(report.MARK_END)
+    block = render.readme_block(data)
+    assert block.startswith(render.MARK_START) and block.endswith(render.MARK_END)
     assert "| kNN (TF-IDF) + value filling | 75.0% | 75.0% | – | – |" in block
 
     readme = tmp_path / "README.md"
-    readme.write_text(f"# x\n\n{report.MARK_START}\nold\n{report.MARK_END}\n\nrest\n")
+    readme.write_text(f"# x\n\n{render.MARK_START}\nold\n{render.MARK_END}\n\nrest\n")
     written = report.write_report(data, tmp_path / "docs", readme, "cmd")
     text = readme.read_text()
     assert "old" not in text and text.startswith("# x") and text.endswith("rest\n") and "75.0%" in text
@@ -360,12 +367,12 @@ def test_markdown_and_readme_block_come_from_the_data(tmp_path):
 
 
 def test_readme_without_markers_gets_a_side_file(tmp_path):
-    from venvy.nl import report
+    from venvy.nl.eval import render, report
 
-    assert report.replace_block("no markers here", "B") is None
-    assert report.replace_block(f"a{report.MARK_START}x{report.MARK_END}b", "B") == "aBb"
+    assert render.replace_block("no markers here", "B") is None
+    assert render.replace_block(f"a{render.MARK_START}x{render.MARK_END}b", "B") == "aBb"
     readme = tmp_path / "README.md"
     readme.write_text("plain\n")
     report.write_report(report_data(), tmp_path / "docs", readme, "cmd")
     assert readme.read_text() == "plain\n"
-    assert (tmp_path / "docs" / "results_readme_block.md").read_text().startswith(report.MARK_START)
+    assert (tmp_path / "docs" / "results_readme_block.md").read_text().startswith(render.MARK_START)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from venvy.nl import contract
-from venvy.nl.tsv import load_tsv
+from venvy.nl.eval.tsv import load_tsv
 
 HANDWRITTEN = Path(__file__).resolve().parents[1] / "data" / "handwritten.tsv"
 MIN_ROWS = 150

