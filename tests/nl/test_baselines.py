@@ -55,25 +55,25 @@ def knn(tmp_path_factory):
     ],
 )
 def test_knn_refills_values_from_the_request(knn, request_text, expected):
-    assert knn.predict(request_text)["command"] == expected
+    assert knn.predict(request_text).command == expected
 
 
 def test_knn_confidence_is_the_similarity(knn):
     exact = knn.predict("list all my venvs sorted by size")
-    assert exact["command"] == "venvy ls --sort size" and exact["confidence"] == pytest.approx(1.0)
+    assert exact.command == "venvy ls --sort size" and exact.confidence == pytest.approx(1.0)
     far = knn.predict("zzz qqq")
-    assert far["confidence"] < 0.5
+    assert far.confidence < 0.5
 
 
 def test_knn_keeps_the_neighbour_value_when_nothing_is_found(knn):
     # no name in the request: the neighbour's name stays (the baseline is wrong, as it would be)
-    out = knn.predict("delete the venv")["command"]
+    out = knn.predict("delete the venv").command
     assert contract.is_valid(out) and out.startswith("venvy rm ")
 
 
 def test_knn_output_is_always_canonical(knn):
     for request in ("create a python 3.11 venv named backend/", "list venvs sorted by size in json please", "hello"):
-        command = knn.predict(request)["command"]
+        command = knn.predict(request).command
         assert command is None or contract.canonical(command) == command
 
 

@@ -75,6 +75,12 @@ def _kind(param: click.Parameter) -> tuple[str, tuple[str, ...]]:
     return kind, ()
 
 
+def _default(param: click.Parameter):
+    """The CLI's default, None when there is none (click marks that with a sentinel)."""
+    default = param.default
+    return None if default is getattr(click.core, "UNSET", None) or callable(default) else default
+
+
 def _long_flag(option: click.Option) -> str:
     longs = [o for o in option.opts if o.startswith("--")]
     return longs[0]
@@ -97,9 +103,9 @@ def commands() -> dict[str, CommandSpec]:
             kind, choices = _kind(param)
             rule = param.type.gbnf() if kind not in ("FLAG", "CHOICE") else None
             if isinstance(param, click.Argument):
-                positional = ParamSpec(param.name, None, kind, choices, param.default, param.required, rule)
+                positional = ParamSpec(param.name, None, kind, choices, _default(param), param.required, rule)
             else:
-                default = param.default if not param.is_flag else False
+                default = _default(param) if not param.is_flag else False
                 options.append(ParamSpec(param.name, _long_flag(param), kind, choices, default, param.required, rule))
         specs[name] = CommandSpec(name, positional, tuple(options), (cmd.help or "").strip())
     return specs
