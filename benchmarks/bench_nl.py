@@ -27,7 +27,7 @@ REQUESTS = [
 CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from venvy.nl.agent import VenvyNLAgent
+from venvy.nl.runtime.agent import VenvyNLAgent
 agent = VenvyNLAgent(sys.argv[1] or None, n_threads=int(sys.argv[2]))
 t1 = time.perf_counter()
 agent.parse(sys.argv[3])
@@ -42,7 +42,7 @@ def cold(model: str, threads: int) -> dict:
 
 
 def warm(model: str, threads: int, repeat: int) -> dict:
-    from venvy.nl.agent import VenvyNLAgent
+    from venvy.nl.runtime.agent import VenvyNLAgent
 
     agent = VenvyNLAgent(model or None, n_threads=threads)
     agent.parse(REQUESTS[0])

@@ -66,7 +66,7 @@ def bench_in_process(model):
     import llama_cpp  # noqa: F401
 
     import_s = time.perf_counter() - t0
-    from venvy.nl.agent import VenvyNLAgent
+    from venvy.nl.runtime.agent import VenvyNLAgent
 
     t1 = time.perf_counter()
     agent = VenvyNLAgent(model)
@@ -79,15 +79,15 @@ def bench_in_process(model):
         c0 = time.process_time()
         result = agent.parse(request)
         cpu.append(time.process_time() - c0)
-        latencies.append(result["latency_s"])
-        answers.append((request, result["command"], result["confidence"]))
+        latencies.append(result.latency_s)
+        answers.append((request, result.command, result.confidence))
     return {
         "model": agent.spec.describe(),
         "threads": agent.loaded.llm.n_threads,
         "import_llama_cpp_s": import_s,
         "load_s": agent.load_s,
         "construct_s": construct_s,
-        "first_parse_ms": first["latency_s"] * 1000,
+        "first_parse_ms": first.latency_s * 1000,
         "parse_p50_ms": percentile(latencies, 0.5) * 1000,
         "parse_p95_ms": percentile(latencies, 0.95) * 1000,
         "parse_max_ms": max(latencies) * 1000,

@@ -1,33 +1,21 @@
-"""One line describing the machine a benchmark ran on; every script prints it."""
+"""One line describing the machine a benchmark ran on; every script prints it.
+
+The line comes from the package (venvy.nl.eval.machine), so the benchmarks and the
+evaluation report describe a machine the same way.
+"""
 
 from __future__ import annotations
 
-import os
-import platform
 import sys
+from pathlib import Path
 
+try:
+    from venvy.nl.eval.machine import describe
+except ImportError:  # run without PYTHONPATH=src: use this checkout's package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from venvy.nl.eval.machine import describe
 
-def describe() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        mem = f", {pages / 2**30:.0f} GiB RAM"
-    except (ValueError, OSError, AttributeError):
-        pass
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}){mem}, "
-        f"Python {sys.version.split()[0]}"
-    )
-
+__all__ = ["describe"]
 
 if __name__ == "__main__":
     print(describe())
