@@ -148,13 +148,14 @@ def test_reliability_table_and_ece():
 
 
 def test_write_calibration_keeps_the_rest_of_the_manifest(tmp_path):
-    path = tmp_path / "manifest.json"
+    (tmp_path / "m").mkdir()
+    path = tmp_path / "m" / "manifest.json"
     path.write_text(json.dumps({"format_version": 1, "kind": "lora", "file": "venvy-lora.gguf"}))
     os.chmod(path, 0o644)
     manifest.set_calibration(path, {"method": "platt", "feature": "prod", "a": 1.5, "b": 0.2})
     data = json.loads(path.read_text())
     assert data["file"] == "venvy-lora.gguf" and data["calibration"]["a"] == 1.5
-    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]  # no temp file left
+    assert [p.name for p in path.parent.iterdir()] == ["manifest.json"]  # no temp file left
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # readable like any file, not owner-only
