@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvy.nl.files import atomic_write
 from venvy.nl.pipeline.batches import collate, encode_rows, length_batches, load_rows
 from venvy.nl.pipeline.loss import batch_loss, evaluate
 from venvy.nl.pipeline.modeling import build_model, resolve_base
@@ -196,7 +197,7 @@ def train(s: Settings, resume: bool = False, progress: bool = True) -> dict:
         changed = {k: getattr(s, k) for k in RESUME_OVERRIDES if getattr(s, k) != getattr(defaults, k)}
         s = dataclasses.replace(saved, out=s.out, **changed)
     out.mkdir(parents=True, exist_ok=True)
-    (out / SETTINGS_FILE).write_text(json.dumps(s.to_json(), indent=2) + "\n")
+    atomic_write(out / SETTINGS_FILE, json.dumps(s.to_json(), indent=2) + "\n")
 
     # runtime: threads, seeds, device. The shared-prefix KV cache is a CPU saving; on a GPU
     # (and Unsloth's patched forward) the plain forward is used.
@@ -294,7 +295,7 @@ def train(s: Settings, resume: bool = False, progress: bool = True) -> dict:
                "train_rows": len(train_ex), "val_rows": len(val_ex), "device": device}
     log_event(log, summary)
     log.close()
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    atomic_write(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
 
