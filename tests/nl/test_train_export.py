@@ -24,7 +24,7 @@ import torch  # noqa: E402
 
 import dataclasses  # noqa: E402
 
-from venvy.nl import contract, prompt  # noqa: E402
+from venvy.nl import contract, grammar, prompt  # noqa: E402
 from venvy.nl import manifest as manifest_file  # noqa: E402
 from venvy.nl.pipeline import batches, export, gguf_write, loss, modeling, train  # noqa: E402
 
@@ -282,9 +282,9 @@ def test_full_export_matches_torch_logits_and_decodes_with_the_grammar(tiny_run,
         # and the LoRA delta is really in the file (it moves the logits far more than the tolerance)
         assert np.abs(_torch_logits(base_model, ids) - theirs).max() > 10 * np.abs(ours - theirs).max()
 
-    grammar = LlamaGrammar.from_string(contract.grammar(), verbose=False)
+    gbnf = LlamaGrammar.from_string(grammar.grammar(), verbose=False)
     out = llm.create_completion(prompt.render(REQUESTS[0], llm.metadata["tokenizer.chat_template"]),
-                                grammar=grammar, max_tokens=32, temperature=0.0)
+                                grammar=gbnf, max_tokens=32, temperature=0.0)
     answer = out["choices"][0]["text"]
     assert answer == "none" or contract.is_valid(prompt.command(answer) or ""), answer
 
