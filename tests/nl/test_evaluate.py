@@ -376,3 +376,28 @@ def test_readme_without_markers_gets_a_side_file(tmp_path):
     report.write_report(report_data(), tmp_path / "docs", readme, "cmd")
     assert readme.read_text() == "plain\n"
     assert (tmp_path / "docs" / "results_readme_block.md").read_text().startswith(render.MARK_START)
+
+
+def test_the_report_runs_its_predictors_in_this_process(tmp_path, monkeypatch):
+    """One entry point, no subprocess of itself: every run is a function call here (only
+    git may be asked for the commit), and the machine line comes from the package."""
+    import subprocess as sp
+
+    from venvy.nl.eval import machine, report
+
+    launched = []
+    real_popen = sp.Popen
+
+    def popen(args, *a, **kw):
+        launched.append(list(args))
+        return real_popen(args, *a, **kw)
+
+    monkeypatch.setattr(sp, "Popen", popen)
+    monkeypatch.chdir(tmp_path)  # no benchmarks/ here: the machine line cannot come from there
+    train, test = tmp_path / "train.jsonl", tmp_path / "test.jsonl"
+    write_split(train, TRAIN)
+    write_split(test, [("show statistics about my environments", "venvy stats"), ("tell me a joke", "")])
+    data = report.collect(train_path=str(train), progress=False, sets={"test": (str(test), ("knn",))})
+    assert data["runs"]["test"]["knn"]["n"] == 2 and "error" not in data["runs"]["test"]["knn"]
+    assert data["machine"] == machine.describe()
+    assert all(args[0] == "git" for args in launched), launched

@@ -320,7 +320,10 @@ def render_markdown(data: dict, command: str) -> str:
                 "Rows with confidence ≥ t are kept: coverage = kept / all rows, precision = semantic accuracy of the kept ones.",
                 _calibration_where(data), "", table(header, rows), "", "![reliability diagram](reliability.png)", ""]
     # cost
-    out += ["## Cost", "", "Measured on the test-set runs, each predictor loaded afresh.", "", cost_table(data), ""]
+    out += ["## Cost", "",
+            "Measured on the test-set runs, one process for all: each predictor's model is loaded afresh",
+            "(llama_cpp already imported); peak RSS is the process's peak while that predictor ran.", "",
+            cost_table(data), ""]
     return "\n".join(out)
 
 
