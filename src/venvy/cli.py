@@ -1,7 +1,7 @@
 """venvy's command line: a click group whose commands are thin (parse, call, render).
 
-The commands, options, their order, types and defaults ARE the command contract
-(../shared/venvy-contract.md): venvy.nl.contract reads this tree to build the
+The commands, options, their order, types and defaults ARE the team's command contract
+(summarised in docs/cli.md): venvy.nl.contract reads this tree to build the
 dataset's targets, the decoding grammar and the canonical form. Change a
 contract command here and the NL pipeline follows (or a test fails).
 """

@@ -25,6 +25,26 @@ from dataclasses import dataclass, field
 
 from venvy import venv
 
+# What venv, virtualenv, uv, pip (data files) and the OS put at the top of a venv.
+VENV_OWNED = frozenset(
+    {
+        venv.CONFIG, "bin", "Scripts", "lib", "lib64", "Lib", "include", "Include", "share", "etc", "man",
+        ".gitignore", "CACHEDIR.TAG", ".lock", ".project", "pip-selfcheck.json", "selfcheck.json", ".DS_Store",
+    }
+)
+# conda puts more at the top of an env (Unix and Windows layouts).
+CONDA_OWNED = VENV_OWNED | frozenset(
+    {
+        venv.CONDA_META, "libexec", "sbin", "ssl", "var", "doc", "docs", "compiler_compat",
+        "x86_64-conda-linux-gnu", "x86_64-conda_cos6-linux-gnu", "aarch64-conda-linux-gnu",
+        "Library", "DLLs", "Tools", "Menu", "python.exe", "pythonw.exe", "LICENSE_PYTHON.txt",
+        "mkspecs", "plugins", "phrasebooks", "qml", "resources", "translations", "fonts", ".nonadmin",
+        "cmake", "jupyter",
+    }
+)
+# A .gitignore is the venv tool's only when every rule in it is `*` (venv 3.13+, virtualenv, uv).
+_TOOL_GITIGNORE_MAX = 4096
+
 MARKERS = (venv.CONFIG, venv.CONDA_META)
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 MOUNTINFO = "/proc/self/mountinfo"
@@ -38,6 +58,36 @@ class Refused(Exception):
 class Result:
     removed: int = 0  # files and folders removed
     errors: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------
+# What belongs to the venv
+# --------------------------------------------------------------------------
+
+
+def _tool_gitignore(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(_TOOL_GITIGNORE_MAX + 1)
+    except OSError:
+        return False
+    rules = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return len(text) <= _TOOL_GITIGNORE_MAX and rules == ["*"]
+
+
+def foreign_entries(path: str | Path, names: list[str] | None = None) -> list[str]:
+    """The names at the top of the venv at `path` that no venv tool writes (a project's src/,
+    .git, pyproject.toml, ...), sorted. `names`: the folder's listing, when the caller has it."""
+    path = os.fspath(path)
+    names = os.listdir(path) if names is None else names
+    owned = CONDA_OWNED if os.path.isdir(os.path.join(path, venv.CONDA_META)) else VENV_OWNED
+    foreign = []
+    for name in names:
+        if name not in owned:
+            foreign.append(name)
+        elif name == ".gitignore" and not _tool_gitignore(os.path.join(path, name)):
+            foreign.append(name)
+    return sorted(foreign)
 
 
 # --------------------------------------------------------------------------
@@ -194,7 +244,7 @@ def _check_open(path: str, fd: int, identity: tuple[int, int] | None, resuming: 
     names = os.listdir(fd)
     if not resuming and not venv.is_venv(path):
         raise Refused(f"it is no longer a venv ({venv.why_not_a_venv(path)}), so venvy leaves it alone")
-    foreign = venv.foreign_entries(path, names)
+    foreign = foreign_entries(path, names)
     if foreign:
         owned = [n for n in sorted(names) if n not in foreign]
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")

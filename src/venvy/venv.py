@@ -4,7 +4,6 @@
   an interpreter (`bin/python*`, `Scripts/python.exe`) or a `site-packages` under `lib/`.
   A conda env has `conda-meta/` plus `conda-meta/history`, `bin/`, `lib/` or `Library/`.
   A stray `pyvenv.cfg` in any other folder is not a venv.
-- What venv tools write at the top of a venv (OWNED): the only names venvy ever deletes.
 - Python version: pyvenv.cfg's `version` / `version_info`, or conda's python package record.
 - Kind: conda-meta -> conda; location (poetry's cache, pipenv's folder) -> poetry / pipenv;
   the `uv` / `virtualenv` keys -> uv / virtualenv; otherwise venv.
@@ -38,27 +37,6 @@ _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 def absolute(path: str | Path) -> Path:
     """A path as typed (~ allowed) -> absolute, symlinks resolved: the registry's key."""
     return Path(os.path.realpath(Path(path).expanduser()))
-
-
-# What venv, virtualenv, uv, pip (data files) and the OS put at the top of a venv.
-VENV_OWNED = frozenset(
-    {
-        CONFIG, "bin", "Scripts", "lib", "lib64", "Lib", "include", "Include", "share", "etc", "man",
-        ".gitignore", "CACHEDIR.TAG", ".lock", ".project", "pip-selfcheck.json", "selfcheck.json", ".DS_Store",
-    }
-)
-# conda puts more at the top of an env (Unix and Windows layouts).
-CONDA_OWNED = VENV_OWNED | frozenset(
-    {
-        CONDA_META, "libexec", "sbin", "ssl", "var", "doc", "docs", "compiler_compat",
-        "x86_64-conda-linux-gnu", "x86_64-conda_cos6-linux-gnu", "aarch64-conda-linux-gnu",
-        "Library", "DLLs", "Tools", "Menu", "python.exe", "pythonw.exe", "LICENSE_PYTHON.txt",
-        "mkspecs", "plugins", "phrasebooks", "qml", "resources", "translations", "fonts", ".nonadmin",
-        "cmake", "jupyter",
-    }
-)
-# A .gitignore is the venv tool's only when every rule in it is `*` (venv 3.13+, virtualenv, uv).
-_TOOL_GITIGNORE_MAX = 4096
 
 
 def _interpreter_present(path: str) -> bool:
@@ -104,31 +82,6 @@ def why_not_a_venv(path: str | Path) -> str:
     if os.path.isdir(os.path.join(path, CONDA_META)):
         return "it has a conda-meta/ folder but no conda-meta/history, bin/, lib/ or Library/"
     return "it has neither pyvenv.cfg nor conda-meta/"
-
-
-def _tool_gitignore(path: str) -> bool:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read(_TOOL_GITIGNORE_MAX + 1)
-    except OSError:
-        return False
-    rules = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    return len(text) <= _TOOL_GITIGNORE_MAX and rules == ["*"]
-
-
-def foreign_entries(path: str | Path, names: list[str] | None = None) -> list[str]:
-    """The names at the top of the venv at `path` that no venv tool writes (a project's src/,
-    .git, pyproject.toml, ...), sorted. `names`: the folder's listing, when the caller has it."""
-    path = os.fspath(path)
-    names = os.listdir(path) if names is None else names
-    owned = CONDA_OWNED if os.path.isdir(os.path.join(path, CONDA_META)) else VENV_OWNED
-    foreign = []
-    for name in names:
-        if name not in owned:
-            foreign.append(name)
-        elif name == ".gitignore" and not _tool_gitignore(os.path.join(path, name)):
-            foreign.append(name)
-    return sorted(foreign)
 
 
 def identity(path: str | Path) -> tuple[int, int] | None:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from venvy import interpreter, paths, venv
+from venvy import deletion, interpreter, paths, venv
 from venvy.errors import AlreadyExistsError, CommandFailedError, NotFoundError, VenvyError
 from venvy.registry import VenvRecord, open_registry
 
@@ -263,7 +263,7 @@ def remove_interrupted(target: Path) -> bool:
     with open_registry() as reg:
         registered = reg.get_by_path(str(target)) is not None
     if not registered and os.path.isdir(target) and not os.path.islink(target):
-        foreign = venv.foreign_entries(target)
+        foreign = deletion.foreign_entries(target)
         if foreign:
             raise AlreadyExistsError(
                 f"{target} was left by an interrupted `venvy create` but now also holds {', '.join(foreign[:3])}; "
