@@ -1,0 +1,1 @@
+"""All that `venvy -w` imports at run time."""
