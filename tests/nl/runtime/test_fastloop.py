@@ -73,16 +73,26 @@ def agent(tmp_path_factory):
     return VenvyNLAgent(model_source.SHIPPED_DIR)
 
 
+def _keep_only(agent, prefix) -> None:
+    """Drop the KV cache after the shared prompt prefix (what a new request keeps)."""
+    llm = agent.loaded.llm
+    if llm.n_tokens > len(prefix):
+        llm._ctx.kv_cache_seq_rm(-1, len(prefix), -1)
+        llm.n_tokens = len(prefix)
+
+
 def plain_and_fast(agent, request: str):
     """(plain answer, plain probs, fast Decoded) for one request, same model and grammar."""
     from venvy.nl import agent as agent_module
 
     cleaned, warnings = agent_module.clean_request(request)
     _, tokens = agent._prompt_tokens(cleaned, warnings)
+    prefix = agent._prefix_tokens()
+    _keep_only(agent, prefix)
     answer, probs = agent._decode(tokens)
+    _keep_only(agent, prefix)  # so the request is evaluated as one batch again, as in the plain run
     agent._eval_prompt(tokens)
     grammar = agent._grammar_sampler()
-    prefix = agent._prefix_tokens()
     fast = fastloop.decode(
         agent.loaded.llm, grammar, tokens, max_tokens=agent.max_tokens, n_ctx=agent_module.N_CTX,
         lookup_tokens=tokens[len(prefix):],

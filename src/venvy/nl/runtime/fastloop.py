@@ -40,6 +40,11 @@ MAX_DRAFT = 8  # draft tokens per batch
 MAX_FORCED_CHARS = 24
 MIN_LOOKUP_NGRAM = 1
 MAX_LOOKUP_NGRAM = 3
+# llama.cpp computes a position's logits in a batch with other kernels than in a single
+# step: up to ~1.3 logits apart here (Q4_1 base + adapter, F16 KV cache). A decision made
+# on batch logits whose margin over the next allowed token is below this is recomputed in
+# a single step, as the plain loop would compute it.
+GUARD_LOGITS = 2.5
 PROBE_CHARS = "".join(chr(c) for c in range(0x20, 0x7F))
 
 
@@ -55,6 +60,7 @@ class Decoded:
     drafted: int = 0  # tokens taken from the request (prompt lookup)
     draft_proposed: int = 0
     decisions: int = 0  # tokens decided, the end included
+    rechecked: int = 0  # close decisions on batch logits recomputed in a single step
 
 
 class _Tables:
@@ -132,17 +138,36 @@ def _masked_argmax(llama_cpp, np, grammar, t: _Tables, logits) -> int:
     return -1
 
 
-def _decide(llama_cpp, np, grammar, t: _Tables, logits, probs: list[float]) -> int:
-    """One decision of the plain loop: masked argmax, grammar accept, probability. -1: none allowed."""
-    top = logits.max()
-    log_z = top + math.log(float(np.exp(logits - top).sum()))
+def _margin(np, grammar, llama_cpp, t: _Tables, logits, token: int) -> float:
+    """A lower bound on how far the chosen token's logit is above any other allowed token's."""
+    k = min(TOP_K, len(logits) - 1)
+    top = np.argpartition(-logits, k)[:k]
+    if grammar is None:
+        others = logits[top[top != token]]
+        return float(logits[token] - others.max()) if len(others) else math.inf
+    ids, values = _apply(llama_cpp, np, grammar, t, logits, top)
+    others = values[ids != token]
+    floor = float(logits[top].min())  # every token outside the top k is at most this
+    best_other = max(float(others.max()) if len(others) else -math.inf, floor)
+    return float(logits[token]) - best_other
+
+
+def _decide(llama_cpp, np, grammar, t: _Tables, logits, probs: list[float], guard: float = 0.0) -> int:
+    """One decision of the plain loop: masked argmax, grammar accept, probability.
+    -1: none allowed; -2: the choice is closer than `guard` logits to another allowed
+    token (nothing accepted: the caller recomputes these logits in a single step)."""
     if grammar is None:
         token = int(logits.argmax())
     else:
         token = _masked_argmax(llama_cpp, np, grammar, t, logits)
         if token < 0:
             return -1
+    if guard > 0 and _margin(np, grammar, llama_cpp, t, logits, token) < guard:
+        return -2
+    if grammar is not None:
         llama_cpp.llama_sampler_accept(grammar, token)
+    top = logits.max()
+    log_z = top + math.log(float(np.exp(logits - top).sum()))
     probs.append(math.exp(float(logits[token]) - log_z))
     return token
 
@@ -256,10 +281,13 @@ def decode(
     result = Decoded(text="", probs=[])
     out, probs = result.tokens, result.probs
 
-    def decide(logits) -> int | None:
-        """A decision; None when the answer ends (the end token, or nothing allowed)."""
+    def decide(logits, guard: float = 0.0) -> int | None:
+        """A decision; None when the answer ends (the end token, or nothing allowed); -2 when
+        too close to call on batch logits."""
+        token = _decide(llama_cpp, np, grammar, t, logits, probs, guard)
+        if token == -2:
+            return -2
         result.decisions += 1
-        token = _decide(llama_cpp, np, grammar, t, logits, probs)
         if token < 0 or llama_cpp.llama_vocab_is_eog(vocab, token):
             return None
         return token
@@ -285,13 +313,24 @@ def decode(
             result.draft_proposed += len(draft)
         # evaluate the token and its draft in one batch
         base = llm.n_tokens
-        rows = _eval_batch(llama_cpp, np, llm, [token, *draft], n_vocab)
+        batch = [token, *draft]
+        rows = _eval_batch(llama_cpp, np, llm, batch, n_vocab)
         result.steps += 1
         result.evaluated += len(rows)
         # verify: each draft token must be the one the plain loop chooses at its position
         token = None
         for k, row in enumerate(rows):
-            chosen = decide(row)
+            chosen = decide(row, GUARD_LOGITS if len(batch) > 1 else 0.0)
+            if chosen == -2:  # too close on batch logits: this position again, as a single step
+                _truncate(llm, base + k)
+                row = _eval_batch(llama_cpp, np, llm, [batch[k]], n_vocab)[0]
+                result.steps += 1
+                result.evaluated += 1
+                result.rechecked += 1
+                chosen = decide(row)
+                if chosen is not None:
+                    token = chosen
+                break
             if chosen is None:
                 _truncate(llm, base + 1 + k)
                 break
