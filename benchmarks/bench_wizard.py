@@ -10,6 +10,16 @@ Measures, on this machine (the line printed first):
 The load average is printed too: on a shared machine wall times move with it, so CPU
 times (user+sys) are printed beside them (with one llama.cpp thread they approximate the
 wall time on an idle machine).
+
+    PYTHONPATH=src python benchmarks/bench_wizard.py --breakdown [--limit 15] [--json OUT]
+
+The latency breakdown (issue 11): requests from the test split and tests/data/handwritten.tsv
+(--limit per set, spread evenly), as the machine is ("idle") and with one spinning process
+per core but one ("busy"), each with the thread setting before issue 11 (cores minus the
+1-minute load average, OMP_WAIT_POLICY=PASSIVE) and after (venvy.nl.runtime.threads at
+load time), one worker process each (the wait policy is read when libgomp loads), in one
+run. Per variant: p50/p95 per request, prompt-batch time, model steps per request, time
+per step, answer tokens taken without a step, and the p50/p95 ratio after/before.
 """
 
 from __future__ import annotations
@@ -62,11 +72,13 @@ def percentile(values, q):
 
 
 def bench_in_process(model):
+    from venvy.nl.runtime import loading
+    from venvy.nl.runtime.agent import VenvyNLAgent
+
     t0 = time.perf_counter()
-    import llama_cpp  # noqa: F401
+    loading.import_llama_cpp()  # with the thread choice's wait policy, as venvy -w does
 
     import_s = time.perf_counter() - t0
-    from venvy.nl.runtime.agent import VenvyNLAgent
 
     t1 = time.perf_counter()
     agent = VenvyNLAgent(model)
@@ -83,7 +95,7 @@ def bench_in_process(model):
         answers.append((request, result.command, result.confidence))
     return {
         "model": agent.spec.describe(),
-        "threads": agent.loaded.llm.n_threads,
+        "threads": agent.loaded.threads.describe(),
         "import_llama_cpp_s": import_s,
         "load_s": agent.load_s,
         "construct_s": construct_s,
@@ -96,6 +108,93 @@ def bench_in_process(model):
         "requests": len(latencies),
         "answers": answers,
     }
+
+
+def breakdown_worker(spec: dict) -> dict:
+    """In a worker process: parse every request once (after one warm-up); per-request rows."""
+    from venvy.nl.runtime.agent import VenvyNLAgent
+
+    agent = VenvyNLAgent(spec["model"])
+    agent.parse("list my venvs")
+    rows = []
+    for set_name, request in spec["requests"]:
+        result = agent.parse(request)
+        t = result.timing
+        rows.append({"set": set_name, "latency_ms": result.latency_s * 1000, "prompt_ms": t.prompt_s * 1000,
+                     "prompt_tokens": t.prompt_tokens, "steps": t.steps, "steps_ms": t.steps_s * 1000,
+                     "answer_tokens": t.answer_tokens, "skipped": t.skipped, "command": result.command})
+    return {"threads": agent.loaded.threads.describe(), "policy": os.environ.get("OMP_WAIT_POLICY", ""), "rows": rows}
+
+
+def old_thread_count() -> int:
+    """The rule before issue 11 (loading.choose_threads): physical cores minus the load average."""
+    from venvy.nl.runtime.threads import physical_cores
+
+    return max(1, physical_cores() - int(os.getloadavg()[0]))
+
+
+def summarize(rows: list[dict]) -> dict:
+    lat = [r["latency_ms"] for r in rows]
+    steps = sum(r["steps"] for r in rows)
+    return {
+        "n": len(rows), "p50_ms": percentile(lat, 0.5), "p95_ms": percentile(lat, 0.95),
+        "prompt_ms": statistics.median(r["prompt_ms"] for r in rows),
+        "steps": steps / len(rows), "step_ms": sum(r["steps_ms"] for r in rows) / max(1, steps),
+        "skipped": sum(r["skipped"] for r in rows) / len(rows),
+        "answer_tokens": sum(r["answer_tokens"] for r in rows) / len(rows),
+    }
+
+
+def breakdown(model, limit) -> dict:
+    from venvy.nl.eval import rows as eval_rows
+    from venvy.nl.runtime import threads
+
+    requests = []
+    for set_name, path in (("test", ROOT / "data" / "test.jsonl"), ("handwritten", ROOT / "tests" / "data" / "handwritten.tsv")):
+        requests += [(set_name, row.request) for row in eval_rows.select(eval_rows.load_rows(path), limit)]
+    out = {"conditions": {}}
+    for condition in ("idle", "busy"):
+        spinners = threads.start_spinners(threads.physical_cores() - 1) if condition == "busy" else []
+        try:
+            time.sleep(0.5 if spinners else 0)
+            out["conditions"][condition] = {"busy_cores_seen": threads.busy_cores(0.2), "loadavg_1m": os.getloadavg()[0]}
+            for variant in ("before", "after"):
+                env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "VENVY_THREADS")}
+                env["PYTHONPATH"] = str(ROOT / "src")
+                if variant == "before":
+                    env["VENVY_THREADS"] = str(old_thread_count())
+                    env["OMP_WAIT_POLICY"] = "PASSIVE"
+                spec = {"model": model, "requests": requests}
+                proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], env=env,
+                                      capture_output=True, text=True, check=False)
+                if proc.returncode != 0:
+                    raise SystemExit(f"worker failed: {proc.stderr.strip()[-2000:]}")
+                result = json.loads(proc.stdout.strip().splitlines()[-1])
+                result["sets"] = {s: summarize([r for r in result["rows"] if r["set"] == s]) for s in ("test", "handwritten")}
+                result["all"] = summarize(result["rows"])
+                out["conditions"][condition][variant] = result
+        finally:
+            threads.stop_spinners(spinners)
+    return out
+
+
+def print_breakdown(data: dict) -> None:
+    print("| condition | setting | threads | set | p50 ms | p95 ms | prompt batch ms | steps/request | answer tokens | ms/step | skipped/request |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for condition, per in data["conditions"].items():
+        for variant in ("before", "after"):
+            result = per[variant]
+            for set_name, s in [*result["sets"].items(), ("both", result["all"])]:
+                print(f"| {condition} | {variant} | {result['threads']} | {set_name} ({s['n']}) | {s['p50_ms']:.0f} | {s['p95_ms']:.0f} | "
+                      f"{s['prompt_ms']:.0f} | {s['steps']:.1f} | {s['answer_tokens']:.1f} | {s['step_ms']:.1f} | {s['skipped']:.1f} |")
+    print()
+    print("| condition | other cores busy (seen) | load avg | after/before p50 | after/before p95 | same answers |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for condition, per in data["conditions"].items():
+        b, a = per["before"]["all"], per["after"]["all"]
+        same = sum(x["command"] == y["command"] for x, y in zip(per["before"]["rows"], per["after"]["rows"]))
+        print(f"| {condition} | {per['busy_cores_seen']:.2f} | {per['loadavg_1m']:.2f} | {a['p50_ms'] / b['p50_ms']:.2f} | "
+              f"{a['p95_ms'] / b['p95_ms']:.2f} | {same}/{len(per['after']['rows'])} |")
 
 
 def bench_process(model, runs):
@@ -138,7 +237,22 @@ def main(argv=None):
     parser.add_argument("--model", help="model folder or GGUF (default: what venvy -w resolves)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--breakdown", action="store_true", help="the latency breakdown (issue 11) only")
+    parser.add_argument("--limit", type=int, default=15, help="requests per set in --breakdown")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(breakdown_worker(json.loads(args.worker))))
+        return 0
+    if args.breakdown:
+        from machine import describe
+
+        data = {"machine": describe(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), **breakdown(args.model, args.limit)}
+        print(data["machine"], "|", data["started"])
+        print_breakdown(data)
+        if args.json:
+            print(json.dumps(data, indent=1))
+        return 0
 
     from machine import describe
 

@@ -45,7 +45,7 @@ class VenvyNLAgent:
         progress=None,
         max_tokens: int = MAX_TOKENS,
     ):
-        loading.import_llama_cpp()  # the missing extra is the first thing to say
+        loading.import_llama_cpp(n_threads)  # the missing extra is the first thing to say
         self.spec = resolve.resolve(model_dir, progress=progress)
         version = self.spec.manifest.get("prompt_version")
         if version is not None and version != prompt.PROMPT_VERSION:
@@ -76,7 +76,7 @@ class VenvyNLAgent:
         # prompt and decode
         request, tokens = self._prompt_tokens(request, warnings)
         decode_started = time.perf_counter()
-        answer, probs = decoding.decode(
+        answer, probs, timing = decoding.decode(
             self.loaded, tokens, self._prefix_tokens(), use_grammar=self.grammar, max_tokens=self.max_tokens
         )
         decode_s = time.perf_counter() - decode_started
@@ -99,6 +99,7 @@ class VenvyNLAgent:
             request=request, command=command, confidence=calibrated, raw_score=raw_score, min_prob=min_prob,
             answer=answer, error_kind=error_kind, error=error, warnings=tuple(warnings),
             latency_s=time.perf_counter() - started, decode_s=decode_s,
+            timing=timing,
         )
 
     # -- prompt -------------------------------------------------------------

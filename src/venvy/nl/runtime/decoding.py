@@ -12,26 +12,33 @@ process it comes from a KV state file when one matches (venvy.nl.runtime.prefix_
 from __future__ import annotations
 
 import math
+import time
 
 from venvy.errors import ModelError
 from venvy.nl import grammar
 from venvy.nl.runtime import prefix_cache
 from venvy.nl.runtime.loading import N_CTX, LoadedModel
+from venvy.nl.runtime.result import Timing
 
 TOP_K = 32  # grammar is tried on these candidates before the whole vocabulary
 
 
 def decode(
     loaded: LoadedModel, tokens: list[int], prefix: list[int], *, use_grammar: bool, max_tokens: int
-) -> tuple[str, list[float]]:
-    """Greedy decoding (grammar-masked argmax); returns (answer, chosen tokens' probabilities)."""
+) -> tuple[str, list[float], Timing]:
+    """Greedy decoding (grammar-masked argmax); returns (answer, chosen tokens' probabilities,
+    where the time went)."""
     import llama_cpp
     import numpy as np
 
     llm = loaded.llm
     vocab = llm._model.vocab
     n_vocab = llm.n_vocab()
-    eval_prompt(loaded, tokens, prefix)
+    # the request's tokens: one batch
+    started = time.perf_counter()
+    prompt_tokens = eval_prompt(loaded, tokens, prefix)
+    prompt_s = time.perf_counter() - started
+    steps_s = 0.0
     sampler = grammar_sampler(loaded) if use_grammar else None
     scratch = Candidates(n_vocab)
     out: list[int] = []
@@ -53,12 +60,17 @@ def decode(
         out.append(token)
         if llm.n_tokens >= N_CTX:
             break
+        step_started = time.perf_counter()
         llm.eval([token])
-    return llm.detokenize(out).decode("utf-8", "replace").strip(), probs
+        steps_s += time.perf_counter() - step_started
+    timing = Timing(prompt_s=prompt_s, prompt_tokens=prompt_tokens, steps=len(out), steps_s=steps_s,
+                    answer_tokens=len(probs))
+    return llm.detokenize(out).decode("utf-8", "replace").strip(), probs, timing
 
 
-def eval_prompt(loaded: LoadedModel, tokens: list[int], prefix: list[int]) -> None:
-    """Evaluate `tokens`, reusing the KV cache for the part shared with the last call.
+def eval_prompt(loaded: LoadedModel, tokens: list[int], prefix: list[int]) -> int:
+    """Evaluate `tokens`, reusing the KV cache for the part shared with the last call;
+    returns how many tokens were evaluated.
 
     In a fresh process the common prefix comes from a KV state file
     ($VENVY_HOME/cache/prefix-*.kv) when one matches this model and prompt; the prefix
@@ -81,6 +93,7 @@ def eval_prompt(loaded: LoadedModel, tokens: list[int], prefix: list[int]) -> No
         llm._ctx.kv_cache_clear()
     llm.n_tokens = keep
     llm.eval(tokens[keep:])
+    return len(tokens) - keep
 
 
 def grammar_sampler(loaded: LoadedModel):

@@ -1,7 +1,8 @@
 """Loading the model into llama.cpp: once per process and model.
 
 llama_cpp is imported here, and only when a model loads. Its C code prints to fd 2,
-so loading runs with fd 2 redirected (VENVY_DEBUG=1 shows it). The LoRA adapter is
+so loading runs with fd 2 redirected (VENVY_DEBUG=1 shows it). Threads and the OpenMP
+wait policy come from venvy.nl.runtime.threads, decided before llama_cpp is imported. The LoRA adapter is
 attached through llama.cpp's C API so the base stays memory-mapped.
 """
 
@@ -15,8 +16,9 @@ import time
 from dataclasses import dataclass
 
 from venvy.errors import ModelError
-from venvy.nl.runtime import base_model
+from venvy.nl.runtime import base_model, threads
 from venvy.nl.runtime.resolve import ModelSpec
+from venvy.nl.runtime.threads import physical_cores  # noqa: F401  (re-exported)
 
 N_CTX = 512
 INSTALL_LINE = f"venvy -w needs the natural-language extra: {base_model.INSTALL_HINT}"
@@ -30,6 +32,7 @@ class LoadedModel:
     bos: str
     eos: str
     load_s: float
+    threads: threads.Choice
     grammar_sampler: object = None  # llama_sampler_p, built lazily by venvy.nl.runtime.decoding
 
     def close(self) -> None:
@@ -44,11 +47,11 @@ class LoadedModel:
 _LOADED: dict[tuple, LoadedModel] = {}
 
 
-def import_llama_cpp():
-    # llama.cpp's OpenMP workers spin between tokens by default; on busy cores that spinning
-    # starves the main thread (measured: 0.5-2 s per token with 2 threads instead of 45 ms).
-    # Sleeping instead costs one wake-up per token. Must be set before libgomp loads.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+def import_llama_cpp(n_threads: int | None = None):
+    """import llama_cpp, with the wait policy of this process's thread choice in the
+    environment first (libgomp reads OMP_WAIT_POLICY once, when it loads)."""
+    if "llama_cpp" not in sys.modules:
+        threads.apply_wait_policy(thread_choice(n_threads))
     try:
         import llama_cpp
     except ImportError:
@@ -57,50 +60,20 @@ def import_llama_cpp():
 
 
 # --------------------------------------------------------------------------
-# How many threads
+# How many threads (venvy.nl.runtime.threads decides; once per process)
 # --------------------------------------------------------------------------
 
-
-def physical_cores() -> int:
-    """Physical cores usable by this process (hyperthreads share a core's math units)."""
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        usable = os.cpu_count() or 1
-    cores = set()
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
-            physical = core = None
-            for line in fh:
-                if line.startswith("physical id"):
-                    physical = line.split(":", 1)[1].strip()
-                elif line.startswith("core id"):
-                    core = line.split(":", 1)[1].strip()
-                elif not line.strip():
-                    if core is not None:
-                        cores.add((physical, core))
-                    physical = core = None
-            if core is not None:
-                cores.add((physical, core))
-    except OSError:
-        pass
-    n = len(cores) or usable
-    return max(1, min(n, usable))
+_CHOICE: list[threads.Choice] = []
 
 
-def choose_threads() -> int:
-    """llama.cpp threads when the caller names none: physical cores, minus those already
-    busy (1-minute load average).
-
-    llama.cpp's worker threads spin while they wait for each other: on a machine
-    whose cores are taken by other work, two threads can be 10x slower than one
-    (measured: 11.5 s vs 1.2 s for one request on 2 busy cores)."""
-    cores = physical_cores()
-    try:
-        busy = int(os.getloadavg()[0])
-    except (AttributeError, OSError):
-        busy = 0
-    return max(1, cores - busy)
+def thread_choice(n_threads: int | None = None) -> threads.Choice:
+    """The caller's thread count (sleeping workers), else threads.choose(), made once per
+    process and kept to the wait policy llama_cpp was loaded with."""
+    if n_threads:
+        return threads.Choice(n_threads, n_threads, "PASSIVE", "caller")
+    if not _CHOICE:
+        _CHOICE.append(threads.choose())
+    return threads.effective(_CHOICE[0])
 
 
 # --------------------------------------------------------------------------
@@ -125,11 +98,11 @@ def quiet_stderr():
 
 def load(spec: ModelSpec, n_threads: int | None = None) -> LoadedModel:
     """Load (once per process) the model of `spec`."""
-    n_threads = n_threads or choose_threads()
-    key = (str(spec.model_path), str(spec.lora_path), n_threads)
+    llama_cpp = import_llama_cpp(n_threads)
+    choice = thread_choice(n_threads)
+    key = (str(spec.model_path), str(spec.lora_path), choice.n_threads, choice.n_threads_batch)
     if key in _LOADED:
         return _LOADED[key]
-    llama_cpp = import_llama_cpp()
     from llama_cpp import _logger
 
     debug = os.environ.get("VENVY_DEBUG", "") not in ("", "0")
@@ -142,8 +115,8 @@ def load(spec: ModelSpec, n_threads: int | None = None) -> LoadedModel:
                 model_path=str(spec.model_path),
                 n_ctx=N_CTX,
                 n_batch=N_CTX,
-                n_threads=n_threads,
-                n_threads_batch=n_threads,
+                n_threads=choice.n_threads,
+                n_threads_batch=choice.n_threads_batch,
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
@@ -163,6 +136,7 @@ def load(spec: ModelSpec, n_threads: int | None = None) -> LoadedModel:
         bos=model.token_get_text(bos_id) if bos_id >= 0 else "",
         eos=model.token_get_text(eos_id) if eos_id >= 0 else "",
         load_s=time.perf_counter() - started,
+        threads=choice,
     )
     _LOADED[key] = loaded
     return loaded

@@ -19,6 +19,18 @@ class ErrorKind(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Timing:
+    """Where one parse's model time went (benchmarks/bench_wizard.py prints it)."""
+
+    prompt_s: float = 0.0  # evaluating the request's tokens (one batch)
+    prompt_tokens: int = 0  # tokens in that batch (the cached prefix not counted)
+    steps: int = 0  # model steps after the prompt batch: one per answer token
+    steps_s: float = 0.0  # time in those steps (llama.cpp eval, not the grammar)
+    answer_tokens: int = 0  # tokens chosen, the end included
+    skipped: int = 0  # answer tokens taken without a step of their own (forced, drafted)
+
+
+@dataclass(frozen=True)
 class ParseResult:
     """One request -> one canonical contract command (or None), with a confidence.
 
@@ -36,6 +48,7 @@ class ParseResult:
     warnings: tuple[str, ...] = ()
     latency_s: float = 0.0  # the whole parse
     decode_s: float = 0.0  # of which: prompt evaluation and decoding in llama.cpp
+    timing: Timing | None = None  # decode_s in detail
 
     @property
     def ok(self) -> bool:

@@ -1,26 +1,25 @@
-"""How many threads llama.cpp uses, and how its idle threads wait, chosen by measuring.
+"""How many threads llama.cpp uses, and how its idle threads wait: chosen at load time, cheaply.
 
 llama.cpp takes two thread counts: `n_threads` for single-token steps and
-`n_threads_batch` for batches (the prompt, and the verification batches of the fast
-loop). Its OpenMP workers wait between graphs by spinning (OMP_WAIT_POLICY=ACTIVE) or
-by sleeping (PASSIVE). On an idle 2-core machine 2 spinning threads are the fastest
-setting and 2 sleeping threads the slowest; when the other core is busy, spinning
-threads fight the other work and a request can take seconds. So the choice is measured:
+`n_threads_batch` for batches (the prompt). Its OpenMP workers wait between graphs by
+spinning (OMP_WAIT_POLICY=ACTIVE) or by sleeping (PASSIVE); libgomp reads the policy once,
+when llama_cpp is imported. Measured on a 2-core machine (issue 11, docs/wizard.md):
 
-- once per machine (CPU model, usable cores, llama-cpp-python version), each wait
-  policy in its own subprocess (the policy is read when libgomp loads, so it cannot be
-  changed inside a process), on an idle machine and with the other cores busy (one
-  spinning process per core but one);
-- the setting whose worse case is closest to the best possible in that case wins
-  (min over settings of max over {idle, busy} of cost / best cost): fast when idle,
-  never a collapse when busy;
-- the result is cached as JSON in $VENVY_HOME/cache/threads.json;
-- VENVY_THREADS overrides it: "2" (both counts), "1/2" (steps/batches), with an
-  optional policy, "2:active", "1/2:passive".
+- idle: 2 spinning threads are the fastest (10 ms a token), 1 thread next (15 ms), and
+  2 sleeping threads the slowest (64 ms: every token pays a wake-up);
+- other cores busy: spinning threads fight the other work for the core and a request
+  takes seconds (x100); 1 thread is the fastest and its wait policy does not matter.
 
-OMP_WAIT_POLICY must be in the environment before llama_cpp is imported:
-apply_wait_policy(choice) sets it (unless the user already set it), and when llama_cpp
-is already loaded choose() keeps to the policy the process already has.
+So the choice depends on whether the other cores are busy *now*, which a cheap check at
+load time answers (busy_cores(): /proc/stat over 30 ms). In order:
+
+1. VENVY_THREADS: "2" (both counts), "1/2" (steps/batches), optionally ":active"/":passive";
+2. this machine's cached measurement, written only by an explicit
+   `python -m venvy.nl.runtime.threads measure` (about 20 s; keyed by CPU model and core
+   count in $VENVY_HOME/cache/threads.json): its best setting for the current condition;
+3. the rule: all cores free -> every physical core, spinning (bounded: GOMP_SPINCOUNT, so
+   the workers sleep once a parse is over instead of spinning for minutes); any core
+   busy -> the free cores, sleeping, and 1 thread when that leaves one.
 """
 
 from __future__ import annotations
@@ -33,45 +32,46 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from venvy import paths
 from venvy.errors import ModelError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 POLICIES = ("PASSIVE", "ACTIVE")
 CONDITIONS = ("idle", "busy")
-# One request as the decoding loop runs it: one batch for the request's tokens, this many
-# single-token steps and small batches (forced and drafted tokens are verified in batches).
+# libgomp spins about 100,000 times a millisecond: 10M is ~100 ms, far longer than the gap
+# between two tokens (a few ms of Python), far shorter than a person reading a confirmation.
+SPINCOUNT = "10000000"
+SAMPLE_S = 0.03  # the /proc/stat window of the busy check
+BUSY_FRACTION = 0.5  # a core busy at least half of the window counts as busy
+# One request as the decoding loop runs it: a batch of the request's tokens, then steps.
 PROMPT_TOKENS = 20
-SMALL_BATCH = 4
-REQUEST_SHAPE = {"prompt": 1, "step": 8, "small": 2}
-REPEATS = {"idle": 5, "busy": 3}
-COMBO_CAP_S = 1.5  # a setting this slow for one simulated request is not measured further
-PROBE_TIMEOUT_S = 120
+REQUEST_SHAPE = {"prompt": 1, "step": 12}
+PROBE_TIMEOUT_S = 4.0  # a setting slower than this for the whole probe has collapsed
+MEASURE_BUDGET_S = 25.0
 OVERRIDE = re.compile(r"^\s*(\d+)\s*(?:/\s*(\d+))?\s*(?::\s*(active|passive))?\s*$", re.IGNORECASE)
 PROBE_TEXT = (
     "Translate the request into one venvy command, or none. create a python 3.11 venv named backend "
     "with requests and rich, then list all venvs sorted by size in json and remove those older than "
-    "ninety days; show me details about the api env, how much disk my environments use, and scan "
-    "my projects folder five levels deep for virtualenvs that are not registered yet."
+    "ninety days; show me details about the api env, how much disk my environments use."
 )
 
 
 @dataclass(frozen=True)
 class Choice:
     n_threads: int  # single-token steps
-    n_threads_batch: int  # batches: the prompt, verification batches
+    n_threads_batch: int  # batches: the prompt
     wait_policy: str  # "PASSIVE" or "ACTIVE": OMP_WAIT_POLICY
-    source: str  # "override", "measured", "cached", "single core", "fallback"
+    source: str  # "override", "cached", "rule", "single core", "caller"
 
     def describe(self) -> str:
         return f"{self.n_threads}/{self.n_threads_batch} threads, {self.wait_policy.lower()} ({self.source})"
 
 
 # --------------------------------------------------------------------------
-# The machine and the cache
+# The machine
 # --------------------------------------------------------------------------
 
 
@@ -80,6 +80,27 @@ def usable_cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def physical_cores() -> int:
+    """Physical cores usable by this process (hyperthreads share a core's math units)."""
+    usable = usable_cores()
+    cores = set()
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            physical = core = None
+            for line in list(fh) + [""]:
+                if line.startswith("physical id"):
+                    physical = line.split(":", 1)[1].strip()
+                elif line.startswith("core id"):
+                    core = line.split(":", 1)[1].strip()
+                elif not line.strip():
+                    if core is not None:
+                        cores.add((physical, core))
+                    physical = core = None
+    except OSError:
+        pass
+    return max(1, min(len(cores) or usable, usable))
 
 
 def cpu_model() -> str:
@@ -95,49 +116,43 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
-def llama_cpp_version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("llama-cpp-python")
-    except metadata.PackageNotFoundError:
-        return "none"
-
-
 def machine_key() -> str:
-    return f"{cpu_model()}|cores={usable_cores()}|llama-cpp-python={llama_cpp_version()}"
+    return f"{cpu_model()}|cores={physical_cores()}/{usable_cores()}"
 
 
-def cache_path() -> Path:
-    return paths.home() / "cache" / "threads.json"
+def _cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields[:8]) - idle, sum(fields[:8])
 
 
-def read_cache() -> dict:
-    """{machine key: entry}; an unreadable or foreign file reads as empty."""
+def busy_cores(window_s: float = SAMPLE_S) -> float:
+    """How many cores other processes keep busy now: /proc/stat over `window_s`, minus this
+    process's own CPU time; the 1-minute load average where /proc/stat is missing."""
     try:
-        data = json.loads(cache_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
-        return {}
-    machines = data.get("machines")
-    return machines if isinstance(machines, dict) else {}
+        busy0, total0 = _cpu_jiffies()
+        own0 = sum(os.times()[:2])
+        time.sleep(window_s)
+        busy1, total1 = _cpu_jiffies()
+        own1 = sum(os.times()[:2])
+    except (OSError, ValueError, IndexError):
+        try:
+            return max(0.0, os.getloadavg()[0])
+        except (AttributeError, OSError):
+            return 0.0
+    cpus = os.cpu_count() or 1
+    if total1 <= total0:
+        return 0.0
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    others = (busy1 - busy0) - (own1 - own0) * hz
+    return max(0.0, others / ((total1 - total0) / cpus))
 
 
-def write_cache(key: str, entry: dict) -> None:
-    """Add one machine's entry, atomically; an unwritable $VENVY_HOME is not an error."""
-    machines = read_cache()
-    machines[key] = entry
-    text = json.dumps({"format_version": FORMAT_VERSION, "machines": machines}, indent=1)
-    path = cache_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".threads.", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+def condition(busy: float | None = None) -> str:
+    busy = busy_cores() if busy is None else busy
+    return "busy" if busy >= BUSY_FRACTION else "idle"
 
 
 # --------------------------------------------------------------------------
@@ -158,269 +173,247 @@ def parse_override(text: str) -> Choice:
     return Choice(steps, batches, policy, "override")
 
 
-def loaded_policy() -> str | None:
-    """The wait policy this process already has (llama_cpp imported), else None."""
-    if "llama_cpp" not in sys.modules:
-        return None
-    return (os.environ.get("OMP_WAIT_POLICY") or "DEFAULT").upper()
+def rule(busy: float, cores: int) -> Choice:
+    """The setting without a measurement of this machine (the measurements in the docstring)."""
+    if busy < BUSY_FRACTION:
+        return Choice(cores, cores, "ACTIVE" if cores > 1 else "PASSIVE", "rule")
+    free = max(1, int(cores - busy + 0.5))
+    return Choice(free, free, "PASSIVE", "rule")
 
 
-def choose(
-    model_path: str | os.PathLike | None = None,
-    lora_path: str | os.PathLike | None = None,
-    *,
-    measure_if_missing: bool = True,
-    progress=None,
-) -> Choice:
-    """The thread setting for this process: VENVY_THREADS, else this machine's cached
-    measurement, else a new measurement with `model_path` (+ `lora_path`), else 1 thread."""
+def choose(busy: float | None = None) -> Choice:
+    """VENVY_THREADS, else this machine's cached measurement for the current condition,
+    else the rule. Never measures beyond the 30 ms busy check."""
     override = os.environ.get("VENVY_THREADS", "").strip()
     if override:
         return parse_override(override)
-    if usable_cores() == 1:
+    cores = physical_cores()
+    if cores == 1:
         return Choice(1, 1, "PASSIVE", "single core")
-    key = machine_key()
-    entry = read_cache().get(key)
-    source = "cached"
-    if entry is None and measure_if_missing and model_path is not None:
+    busy = busy_cores() if busy is None else busy
+    cached = read_cache().get(machine_key(), {}).get("best", {}).get(condition(busy))
+    if cached:
         try:
-            entry = measure(model_path, lora_path, progress=progress)
-        except (OSError, ValueError, subprocess.SubprocessError) as exc:
-            _say(progress, f"venvy: could not measure thread settings ({exc}); using 1 thread.")
-            entry = None
-        if entry is not None:
-            write_cache(key, entry)
-            source = "measured"
-    if entry is None:
-        return Choice(1, 1, "PASSIVE", "fallback")
-    try:
-        return decide(entry["results"], policy=loaded_policy(), source=source)
-    except (KeyError, TypeError, ValueError):
-        return Choice(1, 1, "PASSIVE", "fallback")
+            return Choice(int(cached["n_threads"]), int(cached["n_threads_batch"]),
+                          str(cached["wait_policy"]).upper(), "cached")
+        except (KeyError, TypeError, ValueError):
+            pass
+    return rule(busy, cores)
 
 
 def apply_wait_policy(choice: Choice) -> None:
-    """Put the chosen OMP_WAIT_POLICY in the environment before llama_cpp loads; a value the
-    user set stays, and so does the policy of a process that has loaded llama_cpp already."""
+    """Put the wait policy in the environment before llama_cpp loads (libgomp reads it
+    then). A value the user set stays; ACTIVE spinning is bounded by GOMP_SPINCOUNT."""
     if "llama_cpp" in sys.modules or choice.wait_policy not in POLICIES:
         return
     os.environ.setdefault("OMP_WAIT_POLICY", choice.wait_policy)
+    if os.environ["OMP_WAIT_POLICY"].upper() == "ACTIVE":
+        os.environ.setdefault("GOMP_SPINCOUNT", SPINCOUNT)
 
 
-def request_cost(ops: dict) -> float:
-    """Milliseconds for one request of REQUEST_SHAPE from the medians of one setting."""
-    return sum(REQUEST_SHAPE[name] * ops[f"{name}_ms"] for name in REQUEST_SHAPE)
-
-
-def decide(results: list[dict], *, policy: str | None = None, source: str = "measured") -> Choice:
-    """The setting with the smallest worst-case ratio to the best setting of each condition.
-
-    results: rows {"policy", "condition", "n_threads", "n_threads_batch", "prompt_ms",
-    "step_ms", "small_ms"} (medians). policy: keep to this policy (already loaded)."""
-    costs: dict[tuple, dict[str, float]] = {}
-    for row in results:
-        setting = (row["policy"], int(row["n_threads"]), int(row["n_threads_batch"]))
-        costs.setdefault(setting, {})[row["condition"]] = request_cost(row)
-    conditions = {c for per in costs.values() for c in per}
-    best = {c: min(per[c] for per in costs.values() if c in per) for c in conditions}
-    candidates = [s for s, per in costs.items() if set(per) == conditions and (policy is None or s[0] == policy)]
-    if not candidates:
-        if policy is not None and policy not in POLICIES:  # e.g. a user's own policy: no data for it
-            return Choice(1, 1, policy, "fallback")
-        raise ValueError("no setting was measured in every condition")
-
-    def regret(setting):
-        worst = max(costs[setting][c] / best[c] for c in conditions)
-        return (round(worst, 2), costs[setting].get("idle", 0.0))
-
-    chosen = min(candidates, key=regret)
-    return Choice(chosen[1], chosen[2], chosen[0], source)
-
-
-def summary(results: list[dict]) -> list[dict]:
-    """One row per setting: request cost per condition and its worst ratio to the best."""
-    costs: dict[tuple, dict[str, float]] = {}
-    for row in results:
-        setting = (row["policy"], int(row["n_threads"]), int(row["n_threads_batch"]))
-        costs.setdefault(setting, {})[row["condition"]] = request_cost(row)
-    best = {c: min(per[c] for per in costs.values() if c in per) for c in CONDITIONS}
-    rows = []
-    for (policy, nt, nb), per in sorted(costs.items()):
-        rows.append(
-            {
-                "policy": policy,
-                "n_threads": nt,
-                "n_threads_batch": nb,
-                **{f"{c}_ms": per.get(c) for c in CONDITIONS},
-                "worst_ratio": max(per[c] / best[c] for c in per if c in best),
-            }
-        )
-    return rows
+def effective(choice: Choice) -> Choice:
+    """`choice` as this process can have it: libgomp kept the policy it was loaded with, and
+    many sleeping threads are the slowest setting of all, so those run on one thread."""
+    policy = os.environ.get("OMP_WAIT_POLICY", "").upper()
+    if "llama_cpp" not in sys.modules or policy == choice.wait_policy or choice.source == "override":
+        return choice
+    if policy == "PASSIVE" and choice.wait_policy == "ACTIVE":
+        return Choice(1, 1, "PASSIVE", choice.source + ", policy already loaded")
+    return choice
 
 
 # --------------------------------------------------------------------------
-# Measuring (the parent side)
+# The cache
 # --------------------------------------------------------------------------
 
 
-def candidate_counts(cores: int) -> list[int]:
-    return sorted({1, 2, max(1, cores // 2), cores} & set(range(1, cores + 1)))
+def cache_path() -> Path:
+    return paths.home() / "cache" / "threads.json"
 
 
-def measure(model_path, lora_path=None, *, progress=None, repeats: dict | None = None) -> dict:
-    """Run the probe once per wait policy and condition; returns the cache entry."""
-    repeats = repeats or REPEATS
-    cores = usable_cores()
-    counts = candidate_counts(cores)
-    _say(progress, "venvy: measuring llama.cpp thread settings on this machine (once; about 20 s)...")
+def read_cache() -> dict:
+    """{machine key: entry}; an unreadable or foreign file reads as empty."""
+    try:
+        data = json.loads(cache_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        return {}
+    machines = data.get("machines")
+    return machines if isinstance(machines, dict) else {}
+
+
+def write_cache(key: str, entry: dict) -> None:
+    """Add one machine's entry, atomically (temp file renamed into place)."""
+    machines = read_cache()
+    machines[key] = entry
+    text = json.dumps({"format_version": FORMAT_VERSION, "machines": machines}, indent=1)
+    path = cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".threads.", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------
+# Measuring (explicit: python -m venvy.nl.runtime.threads measure)
+# --------------------------------------------------------------------------
+
+
+def settings(cores: int) -> list[tuple[int, int, str]]:
+    """What `measure` tries: 1 thread, all cores spinning, all cores sleeping."""
+    if cores == 1:
+        return [(1, 1, "PASSIVE")]
+    return [(1, 1, "PASSIVE"), (cores, cores, "ACTIVE"), (cores, cores, "PASSIVE")]
+
+
+def request_cost(row: dict) -> float:
+    """Milliseconds for one request of REQUEST_SHAPE; inf for a collapsed setting."""
+    if row.get("collapsed"):
+        return float("inf")
+    return sum(REQUEST_SHAPE[name] * row[f"{name}_ms"] for name in REQUEST_SHAPE)
+
+
+def best(results: list[dict]) -> dict:
+    """{condition: the fastest setting in it} from measured rows."""
+    out = {}
+    for cond in CONDITIONS:
+        rows = [r for r in results if r["condition"] == cond and request_cost(r) < float("inf")]
+        if rows:
+            row = min(rows, key=request_cost)
+            out[cond] = {k: row[k] for k in ("n_threads", "n_threads_batch", "wait_policy")}
+    return out
+
+
+def measure(model_path, lora_path=None, *, progress=None, repeats: int = 3) -> dict:
+    """Each setting of settings() in its own subprocess (the policy is read when libgomp
+    loads), idle and with every core but one kept busy by a spinning process; a setting
+    slower than PROBE_TIMEOUT_S has collapsed. Returns the cache entry."""
+    _say(progress, "venvy: measuring llama.cpp thread settings on this machine (about 20 s)...")
     started = time.perf_counter()
+    cores = physical_cores()
     results = []
-    for condition in CONDITIONS:
-        for policy in POLICIES:
-            spinners = start_spinners(cores - 1) if condition == "busy" else []
-            try:
-                rows = run_probe(model_path, lora_path, policy, counts, repeats[condition])
-            finally:
-                stop_spinners(spinners)
-            for row in rows:
-                results.append({"policy": policy, "condition": condition, **row})
+    for cond in CONDITIONS:
+        spinners = start_spinners(cores - 1) if cond == "busy" else []
+        try:
+            for nt, nb, policy in settings(cores):
+                row = {"condition": cond, "n_threads": nt, "n_threads_batch": nb, "wait_policy": policy}
+                if time.perf_counter() - started > MEASURE_BUDGET_S:
+                    row["collapsed"] = "not measured: time budget spent"
+                else:
+                    row.update(run_probe(model_path, lora_path, nt, nb, policy, repeats))
+                results.append(row)
+        finally:
+            stop_spinners(spinners)
     return {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "measure_s": round(time.perf_counter() - started, 1),
         "model": str(model_path),
         "lora": str(lora_path) if lora_path else None,
-        "request_shape": {"prompt_tokens": PROMPT_TOKENS, "small_batch": SMALL_BATCH, **REQUEST_SHAPE},
         "results": results,
+        "best": best(results),
     }
 
 
 def start_spinners(n: int) -> list[subprocess.Popen]:
     """n processes that each keep one core busy (the "busy machine" condition)."""
-    return [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
-        for _ in range(max(0, n))
-    ]
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
+            for _ in range(max(0, n))]
 
 
 def stop_spinners(spinners: list[subprocess.Popen]) -> None:
     for proc in spinners:
         proc.kill()
-    for proc in spinners:
         proc.wait()
 
 
-def run_probe(model_path, lora_path, policy: str, counts: list[int], repeats: int) -> list[dict]:
-    """One subprocess with OMP_WAIT_POLICY=policy; rows of medians per (n_threads, n_threads_batch)."""
+def run_probe(model_path, lora_path, nt: int, nb: int, policy: str, repeats: int) -> dict:
+    """One subprocess with OMP_WAIT_POLICY=policy: {"prompt_ms", "step_ms"} or {"collapsed"}."""
     env = dict(os.environ, OMP_WAIT_POLICY=policy)
+    if policy == "ACTIVE":
+        env.setdefault("GOMP_SPINCOUNT", SPINCOUNT)
     source_root = str(Path(__file__).resolve().parents[3])  # the folder holding the venvy package
     env["PYTHONPATH"] = os.pathsep.join(p for p in (source_root, env.get("PYTHONPATH", "")) if p)
-    args = {"model": str(model_path), "lora": str(lora_path) if lora_path else None, "counts": counts,
-            "repeats": repeats}
-    proc = subprocess.run(
-        [sys.executable, "-m", "venvy.nl.runtime.threads", "probe", json.dumps(args)],
-        env=env, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False,
-    )
+    args = [str(model_path), str(lora_path or ""), str(nt), str(nb), str(repeats)]
+    try:
+        proc = subprocess.run([sys.executable, "-m", "venvy.nl.runtime.threads", "probe", *args], env=env,
+                              capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        return {"collapsed": f"slower than {PROBE_TIMEOUT_S:.0f} s"}
     if proc.returncode != 0:
         tail = [line for line in proc.stderr.splitlines() if line.strip()][-1:] or [f"exit {proc.returncode}"]
-        raise OSError(f"the probe failed: {tail[0]}")
+        return {"collapsed": f"the probe failed: {tail[0]}"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _say(progress, text: str) -> None:
-    if progress is not None:
-        progress(text)
-    else:
-        print(text, file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------
-# Measuring (the probe, in its own process)
-# --------------------------------------------------------------------------
-
-
-def probe(model: str, lora: str | None, counts: list[int], repeats: int) -> list[dict]:
-    """Time simulated requests for every (n_threads, n_threads_batch) in counts x counts,
-    interleaved over `repeats` rounds; medians per setting."""
+def probe(model: str, lora: str, nt: int, nb: int, repeats: int) -> dict:
+    """In its own process: medians of a PROMPT_TOKENS batch and of single-token steps."""
     import ctypes
 
     import llama_cpp
 
-    llm = llama_cpp.Llama(model_path=model, n_ctx=512, n_batch=512, n_threads=1, n_threads_batch=1,
+    llm = llama_cpp.Llama(model_path=model, n_ctx=256, n_batch=256, n_threads=nt, n_threads_batch=nb,
                           verbose=False)
     if lora:
         adapter = llama_cpp.llama_adapter_lora_init(llm.model, lora.encode("utf-8"))
-        if not adapter:
-            raise OSError(f"cannot load the adapter {lora}")
         adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter)
         llama_cpp.llama_set_adapters_lora(llm.ctx, adapters, 1, (ctypes.c_float * 1)(1.0))
     tokens = llm.tokenize(PROBE_TEXT.encode("utf-8"), add_bos=False)
-    prefix, request = tokens[:24], tokens[24 : 24 + PROMPT_TOKENS]
-    steps = tokens[24 + PROMPT_TOKENS : 24 + PROMPT_TOKENS + REQUEST_SHAPE["step"]]
-    small = tokens[-SMALL_BATCH:]
+    prefix, request = tokens[:16], tokens[16 : 16 + PROMPT_TOKENS]
+    steps = tokens[16 + PROMPT_TOKENS : 16 + PROMPT_TOKENS + REQUEST_SHAPE["step"]]
     llm.eval(prefix)
-    settings = [(nt, nb) for nt in counts for nb in counts]
-    times = {s: {"prompt_ms": [], "step_ms": [], "small_ms": []} for s in settings}
-    capped: set = set()
-
-    def timed(batch) -> float:
+    prompt_ms, step_ms = [], []
+    for round_ in range(repeats + 1):  # round 0 warms up: pages the weights in
+        llm.n_tokens = len(prefix)  # llm.eval drops the KV cache beyond n_tokens
         t0 = time.perf_counter()
-        llm.eval(batch)
-        return (time.perf_counter() - t0) * 1000
-
-    for setting in settings:  # warm-up: page in the weights, start the thread pools
-        llama_cpp.llama_set_n_threads(llm.ctx, *setting)
-        llm.n_tokens = len(prefix)
         llm.eval(request)
-    for _ in range(repeats):
-        for setting in settings:
-            if setting in capped:
-                continue
-            llama_cpp.llama_set_n_threads(llm.ctx, *setting)
-            llm.n_tokens = len(prefix)  # llm.eval drops the KV cache beyond n_tokens
-            started = time.perf_counter()
-            row = times[setting]
-            row["prompt_ms"].append(timed(request))
-            step_times = [timed([t]) for t in steps[: REQUEST_SHAPE["step"] // 2]]
-            row["small_ms"].append(timed(small))
-            step_times += [timed([t]) for t in steps[REQUEST_SHAPE["step"] // 2 :]]
-            row["step_ms"].append(statistics.median(step_times))
-            if time.perf_counter() - started > COMBO_CAP_S:
-                capped.add(setting)
+        t1 = time.perf_counter()
+        for token in steps:
+            llm.eval([token])
+        t2 = time.perf_counter()
+        if round_:
+            prompt_ms.append((t1 - t0) * 1000)
+            step_ms.append((t2 - t1) * 1000 / len(steps))
     llm.close()
-    return [
-        {"n_threads": nt, "n_threads_batch": nb, **{k: round(statistics.median(v), 3) for k, v in times[(nt, nb)].items()}}
-        for nt, nb in settings
-    ]
+    return {"prompt_ms": round(statistics.median(prompt_ms), 2), "step_ms": round(statistics.median(step_ms), 2)}
+
+
+def _say(progress, text: str) -> None:
+    (progress or (lambda t: print(t, file=sys.stderr, flush=True)))(text)
 
 
 def main(argv: list[str] | None = None) -> int:
     """python -m venvy.nl.runtime.threads [measure [MODEL [LORA]] | show]"""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["probe"]:
-        args = json.loads(argv[1])
-        rows = probe(args["model"], args["lora"], args["counts"], args["repeats"])
-        print(json.dumps(rows))
+        model, lora, nt, nb, repeats = argv[1:6]
+        print(json.dumps(probe(model, lora, int(nt), int(nb), int(repeats))))
         return 0
     if argv[:1] == ["measure"]:
         if len(argv) > 1:
             model, lora = argv[1], (argv[2] if len(argv) > 2 else None)
         else:
-            from venvy.nl import model_source
+            from venvy.nl.runtime import resolve
 
-            spec = model_source.resolve(None)
+            spec = resolve.resolve(None)
             model, lora = spec.model_path, spec.lora_path
-        entry = measure(model, lora)
-        write_cache(machine_key(), entry)
+        write_cache(machine_key(), measure(model, lora))
+    busy = busy_cores()
+    print(f"{machine_key()}: {busy:.1f} other cores busy now; load time picks {choose(busy).describe()}")
     entry = read_cache().get(machine_key())
     if entry is None:
-        print("no measurement for this machine yet: python -m venvy.nl.runtime.threads measure")
-        return 1
-    print(f"{machine_key()}  (measured {entry['measured_at']}, {entry['measure_s']} s)")
-    print(f"{'policy':8} {'steps':>5} {'batch':>5} {'idle ms':>8} {'busy ms':>8} {'worst':>6}")
-    for row in summary(entry["results"]):
-        print(f"{row['policy']:8} {row['n_threads']:5} {row['n_threads_batch']:5} "
-              f"{row['idle_ms']:8.1f} {row['busy_ms']:8.1f} {row['worst_ratio']:6.2f}")
-    print("chosen:", decide(entry["results"]).describe())
+        print("no measurement for this machine: python -m venvy.nl.runtime.threads measure")
+        return 0
+    print(f"measured {entry['measured_at']} in {entry['measure_s']} s (request = 1 prompt batch of "
+          f"{PROMPT_TOKENS} tokens + {REQUEST_SHAPE['step']} steps)")
+    print(f"{'condition':9} {'steps':>5} {'batch':>5} {'policy':8} {'prompt ms':>9} {'step ms':>8} {'request ms':>10}")
+    for r in entry["results"]:
+        if r.get("collapsed"):
+            print(f"{r['condition']:9} {r['n_threads']:5} {r['n_threads_batch']:5} {r['wait_policy']:8} {r['collapsed']}")
+        else:
+            print(f"{r['condition']:9} {r['n_threads']:5} {r['n_threads_batch']:5} {r['wait_policy']:8} "
+                  f"{r['prompt_ms']:9.1f} {r['step_ms']:8.1f} {request_cost(r):10.1f}")
     return 0
 
 
