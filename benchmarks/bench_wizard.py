@@ -145,7 +145,23 @@ def summarize(rows: list[dict]) -> dict:
     }
 
 
-def breakdown(model, limit) -> dict:
+WORKER_TIMEOUT_S = 90  # a variant slower than this for all its requests has collapsed
+
+
+def variants(model, merged) -> dict:
+    """name -> (VENVY_THREADS or None for venvy's own choice, model)."""
+    out = {
+        "before": (str(old_thread_count()), model),  # the old rule, evaluated now
+        "old idle pick": ("2:passive", model),  # what the old rule picks on an idle 2-core machine
+        "2 spinning": ("2:active", model),  # what the new rule picks on an idle machine
+        "after": (None, model),
+    }
+    for path in merged or ():
+        out[f"after, merged {Path(path).name.split('.')[-2].upper()}"] = (None, path)
+    return out
+
+
+def breakdown(model, limit, merged=None, only=None) -> dict:
     from venvy.nl.eval import rows as eval_rows
     from venvy.nl.runtime import threads
 
@@ -153,20 +169,28 @@ def breakdown(model, limit) -> dict:
     for set_name, path in (("test", ROOT / "data" / "test.jsonl"), ("handwritten", ROOT / "tests" / "data" / "handwritten.tsv")):
         requests += [(set_name, row.request) for row in eval_rows.select(eval_rows.load_rows(path), limit)]
     out = {"conditions": {}}
-    for condition in ("idle", "busy"):
-        spinners = threads.start_spinners(threads.physical_cores() - 1) if condition == "busy" else []
+    for condition in ("as found", "+1 spinner"):
+        spinners = threads.start_spinners(threads.physical_cores() - 1) if condition != "as found" else []
         try:
             time.sleep(0.5 if spinners else 0)
             out["conditions"][condition] = {"busy_cores_seen": threads.busy_cores(0.2), "loadavg_1m": os.getloadavg()[0]}
-            for variant in ("before", "after"):
+            for variant, (threads_setting, variant_model) in variants(model, merged).items():
+                if only and variant not in only.split(";"):
+                    continue
                 env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "VENVY_THREADS")}
                 env["PYTHONPATH"] = str(ROOT / "src")
-                if variant == "before":
-                    env["VENVY_THREADS"] = str(old_thread_count())
-                    env["OMP_WAIT_POLICY"] = "PASSIVE"
-                spec = {"model": model, "requests": requests}
-                proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], env=env,
-                                      capture_output=True, text=True, check=False)
+                if threads_setting:
+                    env["VENVY_THREADS"] = threads_setting
+                    env["OMP_WAIT_POLICY"] = threads_setting.split(":")[1].upper() if ":" in threads_setting else "PASSIVE"
+                    if env["OMP_WAIT_POLICY"] == "ACTIVE":
+                        env["GOMP_SPINCOUNT"] = threads.SPINCOUNT
+                spec = {"model": variant_model, "requests": requests}
+                try:
+                    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], env=env,
+                                          capture_output=True, text=True, check=False, timeout=WORKER_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    out["conditions"][condition][variant] = {"threads": threads_setting, "collapsed": True}
+                    continue
                 if proc.returncode != 0:
                     raise SystemExit(f"worker failed: {proc.stderr.strip()[-2000:]}")
                 result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -182,19 +206,27 @@ def print_breakdown(data: dict) -> None:
     print("| condition | setting | threads | set | p50 ms | p95 ms | prompt batch ms | steps/request | answer tokens | ms/step | skipped/request |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for condition, per in data["conditions"].items():
-        for variant in ("before", "after"):
-            result = per[variant]
+        for variant, result in per.items():
+            if not isinstance(result, dict):
+                continue
+            if result.get("collapsed"):
+                print(f"| {condition} | {variant} | {result['threads']} | all | > {WORKER_TIMEOUT_S} s for all requests: collapsed | | | | | | |")
+                continue
             for set_name, s in [*result["sets"].items(), ("both", result["all"])]:
                 print(f"| {condition} | {variant} | {result['threads']} | {set_name} ({s['n']}) | {s['p50_ms']:.0f} | {s['p95_ms']:.0f} | "
                       f"{s['prompt_ms']:.0f} | {s['steps']:.1f} | {s['answer_tokens']:.1f} | {s['step_ms']:.1f} | {s['skipped']:.1f} |")
     print()
-    print("| condition | other cores busy (seen) | load avg | after/before p50 | after/before p95 | same answers |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| condition | other cores busy (seen) | load avg | variant | p50 ratio to before | p95 ratio | same answers as before |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for condition, per in data["conditions"].items():
-        b, a = per["before"]["all"], per["after"]["all"]
-        same = sum(x["command"] == y["command"] for x, y in zip(per["before"]["rows"], per["after"]["rows"]))
-        print(f"| {condition} | {per['busy_cores_seen']:.2f} | {per['loadavg_1m']:.2f} | {a['p50_ms'] / b['p50_ms']:.2f} | "
-              f"{a['p95_ms'] / b['p95_ms']:.2f} | {same}/{len(per['after']['rows'])} |")
+        b = per["before"]
+        for variant, result in per.items():
+            if not isinstance(result, dict) or variant == "before" or result.get("collapsed"):
+                continue
+            a = result["all"]
+            same = sum(x["command"] == y["command"] for x, y in zip(b["rows"], result["rows"]))
+            print(f"| {condition} | {per['busy_cores_seen']:.2f} | {per['loadavg_1m']:.2f} | {variant} | "
+                  f"{a['p50_ms'] / b['all']['p50_ms']:.2f} | {a['p95_ms'] / b['all']['p95_ms']:.2f} | {same}/{len(b['rows'])} |")
 
 
 def bench_process(model, runs):
@@ -239,6 +271,8 @@ def main(argv=None):
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--breakdown", action="store_true", help="the latency breakdown (issue 11) only")
     parser.add_argument("--limit", type=int, default=15, help="requests per set in --breakdown")
+    parser.add_argument("--merged", action="append", help="a merged GGUF to add as a variant in --breakdown (repeatable)")
+    parser.add_argument("--only", help="semicolon-separated variant names to run in --breakdown (default: all)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -247,7 +281,7 @@ def main(argv=None):
     if args.breakdown:
         from machine import describe
 
-        data = {"machine": describe(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), **breakdown(args.model, args.limit)}
+        data = {"machine": describe(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), **breakdown(args.model, args.limit, args.merged, args.only)}
         print(data["machine"], "|", data["started"])
         print_breakdown(data)
         if args.json:

@@ -146,8 +146,8 @@ def test_sha256_is_remembered_by_size_and_mtime(tmp_path, venvy_home):
 def test_shipped_adapter_merged_gives_the_same_answers(tmp_path):
     """The real base + shipped adapter, merged to Q8_0, answers like base + adapter."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
-    from venvy.nl import model_source
-    from venvy.nl.agent import VenvyNLAgent
+    from venvy.nl.runtime import resolve as model_source
+    from venvy.nl.runtime.agent import VenvyNLAgent
 
     base = merge.base_gguf()
     if base is None or not (model_source.SHIPPED_DIR / "manifest.json").is_file():
@@ -158,4 +158,4 @@ def test_shipped_adapter_merged_gives_the_same_answers(tmp_path):
     with_adapter, merged_agent = VenvyNLAgent(model_source.SHIPPED_DIR), VenvyNLAgent(merged)
     for request in ["list all venvs sorted by size in json", "create a python 3.11 venv named backend",
                     "remove venvs older than 90 days", "what's the weather in Paris"]:
-        assert merged_agent.parse(request)["command"] == with_adapter.parse(request)["command"], request
+        assert merged_agent.parse(request).command == with_adapter.parse(request).command, request

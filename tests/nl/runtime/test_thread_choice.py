@@ -1,9 +1,13 @@
-"""venvy.nl.runtime.threads: the override, the per-machine cache, the decision rule, and
-(marked model) a real measurement in subprocesses."""
+"""venvy.nl.runtime.threads: the override, the per-machine cache, the load-time rule, the
+busy check, and (marked model, slow) a real measurement in subprocesses."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -11,32 +15,38 @@ from venvy.errors import ModelError
 from venvy.nl.runtime import threads
 
 
-def _row(policy, condition, nt, nb, step, prompt=40.0, small=20.0):
-    return {"policy": policy, "condition": condition, "n_threads": nt, "n_threads_batch": nb,
-            "prompt_ms": prompt, "step_ms": step, "small_ms": small}
+def _row(cond, nt, nb, policy, prompt, step, collapsed=None):
+    row = {"condition": cond, "n_threads": nt, "n_threads_batch": nb, "wait_policy": policy,
+           "prompt_ms": prompt, "step_ms": step}
+    if collapsed:
+        row["collapsed"] = collapsed
+    return row
 
 
-# The issue's measurements on this 2-core machine, shaped as probe rows: 2 active threads
-# win when idle and collapse when the other core is busy; 2 passive threads are slow.
-ISSUE_LIKE = [
-    _row("ACTIVE", "idle", 2, 2, 10, prompt=30, small=20),
-    _row("ACTIVE", "busy", 2, 2, 600, prompt=900, small=800),
-    _row("ACTIVE", "idle", 1, 1, 15, prompt=50, small=34),
-    _row("ACTIVE", "busy", 1, 1, 16, prompt=55, small=36),
-    _row("PASSIVE", "idle", 2, 2, 64, prompt=80, small=100),
-    _row("PASSIVE", "busy", 2, 2, 90, prompt=120, small=140),
-    _row("PASSIVE", "idle", 1, 1, 15, prompt=50, small=34),
-    _row("PASSIVE", "busy", 1, 1, 16, prompt=55, small=36),
+# Shaped like the measurements on the 2-core machine: 2 spinning threads win idle and
+# collapse busy; 2 sleeping threads are slow in both.
+MEASURED = [
+    _row("idle", 1, 1, "PASSIVE", 110, 15),
+    _row("idle", 2, 2, "ACTIVE", 60, 10),
+    _row("idle", 2, 2, "PASSIVE", 140, 64),
+    _row("busy", 1, 1, "PASSIVE", 230, 24),
+    _row("busy", 2, 2, "ACTIVE", 0, 0, collapsed="slower than 4 s"),
+    _row("busy", 2, 2, "PASSIVE", 270, 46),
 ]
 
 
 @pytest.fixture(autouse=True)
-def no_override(monkeypatch):
+def two_cores(monkeypatch):
     monkeypatch.delenv("VENVY_THREADS", raising=False)
+    monkeypatch.setattr(threads, "physical_cores", lambda: 2)
 
 
 def _entry(results):
-    return {"measured_at": "2026-01-01T00:00:00Z", "measure_s": 1.0, "results": results}
+    return {"measured_at": "2026-01-01T00:00:00Z", "measure_s": 1.0, "results": results,
+            "best": threads.best(results)}
+
+
+# -- the override -------------------------------------------------------------
 
 
 def test_override_forms(monkeypatch):
@@ -53,62 +63,59 @@ def test_bad_override_is_a_clear_error(text):
         threads.parse_override(text)
 
 
-def test_override_wins_over_the_cache(monkeypatch):
-    threads.write_cache(threads.machine_key(), _entry(ISSUE_LIKE))
-    monkeypatch.setenv("VENVY_THREADS", "2:active")
-    assert threads.choose() == threads.Choice(2, 2, "ACTIVE", "override")
+def test_override_wins_over_the_cache_and_the_rule(monkeypatch):
+    threads.write_cache(threads.machine_key(), _entry(MEASURED))
+    monkeypatch.setenv("VENVY_THREADS", "1/2:active")
+    assert threads.choose(busy=0.0) == threads.Choice(1, 2, "ACTIVE", "override")
+    assert threads.choose(busy=1.0) == threads.Choice(1, 2, "ACTIVE", "override")
 
 
-def test_decision_is_robust_to_a_busy_machine():
-    # 2 active threads are the fastest idle but collapse busy: the worst-case ratio picks 1 thread
-    choice = threads.decide(ISSUE_LIKE)
-    assert (choice.n_threads, choice.n_threads_batch) == (1, 1)
+# -- the rule -----------------------------------------------------------------
 
 
-def test_decision_takes_the_fast_setting_when_it_holds_up_busy():
-    rows = [r for r in ISSUE_LIKE if r["policy"] == "PASSIVE"] + [
-        _row("ACTIVE", "idle", 2, 2, 10, prompt=30, small=20),
-        _row("ACTIVE", "busy", 2, 2, 17, prompt=60, small=38),
-        _row("ACTIVE", "idle", 1, 1, 15, prompt=50, small=34),
-        _row("ACTIVE", "busy", 1, 1, 16, prompt=55, small=36),
-    ]
-    assert threads.decide(rows) == threads.Choice(2, 2, "ACTIVE", "measured")
+def test_rule_idle_machine_spins_on_every_core():
+    assert threads.choose(busy=0.1) == threads.Choice(2, 2, "ACTIVE", "rule")
 
 
-def test_decision_keeps_to_the_policy_already_loaded():
-    assert threads.decide(ISSUE_LIKE, policy="PASSIVE").wait_policy == "PASSIVE"
-    # a policy nobody measured (the user's own): no data, one thread
-    assert threads.decide(ISSUE_LIKE, policy="DEFAULT") == threads.Choice(1, 1, "DEFAULT", "fallback")
+def test_rule_busy_machine_takes_one_sleeping_thread():
+    assert threads.choose(busy=1.0) == threads.Choice(1, 1, "PASSIVE", "rule")
+    assert threads.choose(busy=2.0) == threads.Choice(1, 1, "PASSIVE", "rule")
 
 
-def test_steps_and_batches_are_chosen_separately():
-    rows = []
-    for cond in ("idle", "busy"):
-        rows += [
-            _row("ACTIVE", cond, 1, 1, 15, prompt=60, small=34),
-            _row("ACTIVE", cond, 1, 2, 15, prompt=30, small=20),
-            _row("ACTIVE", cond, 2, 1, 25, prompt=60, small=34),
-            _row("ACTIVE", cond, 2, 2, 25, prompt=30, small=20),
-        ]
-    choice = threads.decide(rows)
-    assert (choice.n_threads, choice.n_threads_batch) == (1, 2)
+def test_rule_on_a_bigger_machine_uses_the_free_cores():
+    assert threads.rule(0.0, 8) == threads.Choice(8, 8, "ACTIVE", "rule")
+    assert threads.rule(3.0, 8) == threads.Choice(5, 5, "PASSIVE", "rule")
+
+
+def test_one_core_needs_no_check(monkeypatch):
+    monkeypatch.setattr(threads, "physical_cores", lambda: 1)
+    monkeypatch.setattr(threads, "busy_cores", lambda *a: pytest.fail("no busy check on one core"))
+    assert threads.choose() == threads.Choice(1, 1, "PASSIVE", "single core")
+
+
+# -- the cache ----------------------------------------------------------------
+
+
+def test_cache_gives_the_best_setting_of_the_current_condition():
+    threads.write_cache(threads.machine_key(), _entry(MEASURED))
+    assert threads.choose(busy=0.0) == threads.Choice(2, 2, "ACTIVE", "cached")
+    assert threads.choose(busy=1.0) == threads.Choice(1, 1, "PASSIVE", "cached")
 
 
 def test_cache_is_keyed_by_machine_and_read_from_venvy_home_at_call_time(tmp_path, monkeypatch):
-    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
-    threads.write_cache(threads.machine_key(), _entry(ISSUE_LIKE))
-    threads.write_cache("another cpu|cores=64|llama-cpp-python=0", _entry([]))
+    fast_busy = [_row("busy", 2, 2, "PASSIVE", 50, 5), _row("idle", 1, 1, "PASSIVE", 50, 5)]
+    threads.write_cache(threads.machine_key(), _entry(fast_busy))
+    threads.write_cache("another cpu|cores=64/128", _entry([]))
     data = json.loads(threads.cache_path().read_text())
     assert data["format_version"] == threads.FORMAT_VERSION
-    assert set(data["machines"]) == {threads.machine_key(), "another cpu|cores=64|llama-cpp-python=0"}
-    assert threads.choose(measure_if_missing=False).source == "cached"
+    assert set(data["machines"]) == {threads.machine_key(), "another cpu|cores=64/128"}
+    assert threads.choose(busy=1.0) == threads.Choice(2, 2, "PASSIVE", "cached")
     monkeypatch.setenv("VENVY_HOME", str(tmp_path / "elsewhere"))  # read again at call time
-    assert threads.choose(measure_if_missing=False) == threads.Choice(1, 1, "PASSIVE", "fallback")
+    assert threads.choose(busy=1.0).source == "rule"
 
 
 def test_machine_key_names_cpu_and_cores():
-    key = threads.machine_key()
-    assert f"cores={threads.usable_cores()}" in key and "llama-cpp-python=" in key
+    assert f"cores={threads.physical_cores()}/{threads.usable_cores()}" in threads.machine_key()
 
 
 def test_torn_or_foreign_cache_reads_as_empty():
@@ -116,84 +123,98 @@ def test_torn_or_foreign_cache_reads_as_empty():
     path.parent.mkdir(parents=True)
     path.write_text("{not json")
     assert threads.read_cache() == {}
-    path.write_text(json.dumps({"format_version": 999, "machines": {"x": {}}}))
+    assert threads.choose(busy=0.0).source == "rule"
+    path.write_text(json.dumps({"format_version": 999, "machines": {threads.machine_key(): {}}}))
     assert threads.read_cache() == {}
 
 
-def test_a_missing_measurement_measures_once_then_uses_the_cache(monkeypatch):
-    calls = []
-
-    def fake_measure(model, lora, progress=None):
-        calls.append((model, lora))
-        return _entry(ISSUE_LIKE)
-
-    monkeypatch.setattr(threads, "measure", fake_measure)
-    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
-    first = threads.choose("base.gguf", "lora.gguf")
-    second = threads.choose("base.gguf", "lora.gguf")
-    assert calls == [("base.gguf", "lora.gguf")]
-    assert first.source == "measured" and second.source == "cached"
-    assert (first.n_threads, first.wait_policy) == (second.n_threads, second.wait_policy)
+def test_best_skips_collapsed_settings():
+    assert threads.best(MEASURED) == {
+        "idle": {"n_threads": 2, "n_threads_batch": 2, "wait_policy": "ACTIVE"},
+        "busy": {"n_threads": 1, "n_threads_batch": 1, "wait_policy": "PASSIVE"},
+    }
+    assert threads.request_cost(MEASURED[4]) == float("inf")
 
 
-def test_a_failed_measurement_falls_back_to_one_thread(monkeypatch):
-    def broken(model, lora, progress=None):
-        raise OSError("the probe failed")
-
-    said = []
-    monkeypatch.setattr(threads, "measure", broken)
-    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
-    assert threads.choose("base.gguf", progress=said.append) == threads.Choice(1, 1, "PASSIVE", "fallback")
-    assert said and "1 thread" in said[0]
+def test_choosing_never_measures(monkeypatch):
+    monkeypatch.setattr(threads, "measure", lambda *a, **k: pytest.fail("measured at load time"))
+    started = time.perf_counter()
+    threads.choose()
+    assert time.perf_counter() - started < 1.0
     assert not threads.cache_path().exists()
 
 
-def test_one_core_needs_no_measurement(monkeypatch):
-    monkeypatch.setattr(threads, "usable_cores", lambda: 1)
-    assert threads.choose("base.gguf").source == "single core"
+# -- the busy check -------------------------------------------------------------
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="needs /proc/stat")
+def test_busy_check_sees_a_spinning_process():
+    before = threads.busy_cores(0.2)
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        during = threads.busy_cores(0.2)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    assert during >= 0.7
+    assert during >= before + 0.5 or before >= 0.7  # another run may already keep a core busy
+
+
+def test_busy_check_does_not_count_this_process():
+    # the check subtracts its own CPU time; a sleeping caller adds nothing either way
+    assert threads.busy_cores(0.05) >= 0.0
+
+
+# -- the wait policy ----------------------------------------------------------
 
 
 def test_wait_policy_is_set_before_llama_cpp_loads_and_a_user_value_stays(monkeypatch):
-    import sys
-
     monkeypatch.delitem(sys.modules, "llama_cpp", raising=False)
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    threads.apply_wait_policy(threads.Choice(2, 2, "ACTIVE", "measured"))
-    assert threads.loaded_policy() is None
-    import os
-
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    threads.apply_wait_policy(threads.Choice(2, 2, "ACTIVE", "rule"))
     assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+    assert os.environ["GOMP_SPINCOUNT"] == threads.SPINCOUNT  # bounded: no minutes of spinning
     monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
-    threads.apply_wait_policy(threads.Choice(2, 2, "ACTIVE", "measured"))
+    threads.apply_wait_policy(threads.Choice(2, 2, "ACTIVE", "rule"))
     assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
 
 
-def test_candidate_counts():
-    assert threads.candidate_counts(1) == [1]
-    assert threads.candidate_counts(2) == [1, 2]
-    assert threads.candidate_counts(16) == [1, 2, 8, 16]
+def test_a_loaded_passive_policy_turns_spinning_threads_into_one(monkeypatch):
+    monkeypatch.setitem(sys.modules, "llama_cpp", object())
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
+    assert threads.effective(threads.Choice(2, 2, "ACTIVE", "rule")).n_threads == 1
+    assert threads.effective(threads.Choice(2, 2, "ACTIVE", "override")).n_threads == 2
 
 
-def test_summary_rows():
-    rows = threads.summary(ISSUE_LIKE)
-    assert len(rows) == 4
-    assert min(r["worst_ratio"] for r in rows) >= 1.0
+def test_load_path_uses_the_choice(monkeypatch):
+    from venvy.nl.runtime import loading
+
+    monkeypatch.setattr(loading, "_CHOICE", [])
+    monkeypatch.setenv("VENVY_THREADS", "1/2")
+    assert (loading.thread_choice().n_threads, loading.thread_choice().n_threads_batch) == (1, 2)
+    assert loading.thread_choice(3) == threads.Choice(3, 3, "PASSIVE", "caller")
+
+
+def test_settings_measured():
+    assert threads.settings(1) == [(1, 1, "PASSIVE")]
+    assert threads.settings(2) == [(1, 1, "PASSIVE"), (2, 2, "ACTIVE"), (2, 2, "PASSIVE")]
 
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_real_measurement_in_subprocesses(monkeypatch):
+def test_real_measurement_in_subprocesses():
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
-    from venvy.nl.base_model import base_gguf_path
+    from venvy.nl.runtime import base_model
 
     try:
-        base = base_gguf_path()
+        base = base_model.base_gguf_path()
     except ModelError as exc:
         pytest.skip(str(exc))
-    monkeypatch.setattr(threads, "candidate_counts", lambda cores: [1, 2] if cores > 1 else [1])
-    entry = threads.measure(base, None, repeats={"idle": 1, "busy": 1}, progress=lambda text: None)
-    conditions = {(r["policy"], r["condition"]) for r in entry["results"]}
-    assert conditions == {(p, c) for p in threads.POLICIES for c in threads.CONDITIONS}
-    assert all(r["step_ms"] > 0 and r["prompt_ms"] > 0 for r in entry["results"])
-    choice = threads.decide(entry["results"])
-    assert choice.n_threads >= 1 and choice.wait_policy in threads.POLICIES
+    started = time.perf_counter()
+    entry = threads.measure(base, None, repeats=1, progress=lambda text: None)
+    assert time.perf_counter() - started < threads.MEASURE_BUDGET_S + 2 * threads.PROBE_TIMEOUT_S + 5
+    assert {(r["condition"], r["n_threads"], r["wait_policy"]) for r in entry["results"]} == {
+        (c, nt, p) for c in threads.CONDITIONS for nt, _, p in threads.settings(2)}
+    assert "idle" in entry["best"] or "busy" in entry["best"]
