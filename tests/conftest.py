@@ -40,6 +40,9 @@ def venvy_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    # Merging the shipped adapter takes ~15 s per fresh $VENVY_HOME; tests load base + adapter
+    # unless they test the merge (tests/nl/runtime/test_merge_lora.py turns it back on).
+    monkeypatch.setenv("VENVY_MERGE", "0")
     for variable in CLEARED:
         monkeypatch.delenv(variable, raising=False)
     return home

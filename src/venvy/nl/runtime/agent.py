@@ -54,6 +54,7 @@ class VenvyNLAgent:
                 f"speaks version {prompt.PROMPT_VERSION}. Use a model made for this venvy."
             )
         self.loaded = loading.load(self.spec, n_threads)
+        self.spec = self.loaded.spec  # the merged model when the adapter was merged
         self.grammar = grammar
         self.few_shot = tuple(few_shot)
         self.max_tokens = max_tokens

@@ -9,6 +9,7 @@ attached through llama.cpp's C API so the base stays memory-mapped.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 import tempfile
@@ -96,8 +97,35 @@ def quiet_stderr():
             os.close(saved)
 
 
+def merged(spec: ModelSpec) -> ModelSpec:
+    """`spec` with its adapter merged into the base (venvy.nl.runtime.merge: made once, on
+    first use, with a progress line), or `spec` itself when the merge cannot be written or
+    VENVY_MERGE=0."""
+    if spec.lora_path is None:
+        return spec
+    from venvy.nl.runtime import merge
+
+    base_sha256 = (spec.manifest.get("base") or {}).get("sha256")  # checked by resolve
+    path = merge.merged_model(spec.model_path, spec.lora_path, merge.DEFAULT_FORMAT, base_sha256=base_sha256)
+    if path is None:
+        return spec
+    return dataclasses.replace(spec, model_path=path, lora_path=None,
+                               source=f"{spec.source}, adapter merged ({merge.DEFAULT_FORMAT})")
+
+
 def load(spec: ModelSpec, n_threads: int | None = None) -> LoadedModel:
-    """Load (once per process) the model of `spec`."""
+    """Load (once per process) the model of `spec`: the merged model when an adapter can be
+    merged, else base + adapter."""
+    merged_spec = merged(spec)
+    if merged_spec is not spec:
+        try:
+            return _load(merged_spec, n_threads)
+        except ModelError:  # a merged file llama.cpp cannot read: the adapter still works
+            pass
+    return _load(spec, n_threads)
+
+
+def _load(spec: ModelSpec, n_threads: int | None) -> LoadedModel:
     llama_cpp = import_llama_cpp(n_threads)
     choice = thread_choice(n_threads)
     key = (str(spec.model_path), str(spec.lora_path), choice.n_threads, choice.n_threads_batch)

@@ -85,21 +85,16 @@ def usable_cores() -> int:
 def physical_cores() -> int:
     """Physical cores usable by this process (hyperthreads share a core's math units)."""
     usable = usable_cores()
-    cores = set()
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
-            physical = core = None
-            for line in list(fh) + [""]:
-                if line.startswith("physical id"):
-                    physical = line.split(":", 1)[1].strip()
-                elif line.startswith("core id"):
-                    core = line.split(":", 1)[1].strip()
-                elif not line.strip():
-                    if core is not None:
-                        cores.add((physical, core))
-                    physical = core = None
+            blocks = fh.read().split("\n\n")
     except OSError:
-        pass
+        return usable
+    cores = set()
+    for block in blocks:
+        info = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in block.splitlines())}
+        if "core id" in info:
+            cores.add((info.get("physical id"), info["core id"]))
     return max(1, min(len(cores) or usable, usable))
 
 
@@ -142,17 +137,8 @@ def busy_cores(window_s: float = SAMPLE_S) -> float:
             return max(0.0, os.getloadavg()[0])
         except (AttributeError, OSError):
             return 0.0
-    cpus = os.cpu_count() or 1
-    if total1 <= total0:
-        return 0.0
-    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    others = (busy1 - busy0) - (own1 - own0) * hz
-    return max(0.0, others / ((total1 - total0) / cpus))
-
-
-def condition(busy: float | None = None) -> str:
-    busy = busy_cores() if busy is None else busy
-    return "busy" if busy >= BUSY_FRACTION else "idle"
+    others = (busy1 - busy0) - (own1 - own0) * os.sysconf("SC_CLK_TCK")
+    return max(0.0, others / max(1, total1 - total0) * (os.cpu_count() or 1))
 
 
 # --------------------------------------------------------------------------
@@ -191,7 +177,7 @@ def choose(busy: float | None = None) -> Choice:
     if cores == 1:
         return Choice(1, 1, "PASSIVE", "single core")
     busy = busy_cores() if busy is None else busy
-    cached = read_cache().get(machine_key(), {}).get("best", {}).get(condition(busy))
+    cached = read_cache().get(machine_key(), {}).get("best", {}).get("busy" if busy >= BUSY_FRACTION else "idle")
     if cached:
         try:
             return Choice(int(cached["n_threads"]), int(cached["n_threads_batch"]),
@@ -290,7 +276,8 @@ def measure(model_path, lora_path=None, *, progress=None, repeats: int = 3) -> d
     """Each setting of settings() in its own subprocess (the policy is read when libgomp
     loads), idle and with every core but one kept busy by a spinning process; a setting
     slower than PROBE_TIMEOUT_S has collapsed. Returns the cache entry."""
-    _say(progress, "venvy: measuring llama.cpp thread settings on this machine (about 20 s)...")
+    (progress or (lambda t: print(t, file=sys.stderr, flush=True)))(
+        "venvy: measuring llama.cpp thread settings on this machine (about 20 s)...")
     started = time.perf_counter()
     cores = physical_cores()
     results = []
@@ -324,8 +311,7 @@ def start_spinners(n: int) -> list[subprocess.Popen]:
 
 def stop_spinners(spinners: list[subprocess.Popen]) -> None:
     for proc in spinners:
-        proc.kill()
-        proc.wait()
+        proc.kill(), proc.wait()
 
 
 def run_probe(model_path, lora_path, nt: int, nb: int, policy: str, repeats: int) -> dict:
@@ -379,10 +365,6 @@ def probe(model: str, lora: str, nt: int, nb: int, repeats: int) -> dict:
     return {"prompt_ms": round(statistics.median(prompt_ms), 2), "step_ms": round(statistics.median(step_ms), 2)}
 
 
-def _say(progress, text: str) -> None:
-    (progress or (lambda t: print(t, file=sys.stderr, flush=True)))(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     """python -m venvy.nl.runtime.threads [measure [MODEL [LORA]] | show]"""
     argv = sys.argv[1:] if argv is None else argv
@@ -405,15 +387,11 @@ def main(argv: list[str] | None = None) -> int:
     if entry is None:
         print("no measurement for this machine: python -m venvy.nl.runtime.threads measure")
         return 0
-    print(f"measured {entry['measured_at']} in {entry['measure_s']} s (request = 1 prompt batch of "
-          f"{PROMPT_TOKENS} tokens + {REQUEST_SHAPE['step']} steps)")
-    print(f"{'condition':9} {'steps':>5} {'batch':>5} {'policy':8} {'prompt ms':>9} {'step ms':>8} {'request ms':>10}")
+    print(f"measured {entry['measured_at']} in {entry['measure_s']} s; one request = a {PROMPT_TOKENS}-token "
+          f"batch + {REQUEST_SHAPE['step']} steps")
     for r in entry["results"]:
-        if r.get("collapsed"):
-            print(f"{r['condition']:9} {r['n_threads']:5} {r['n_threads_batch']:5} {r['wait_policy']:8} {r['collapsed']}")
-        else:
-            print(f"{r['condition']:9} {r['n_threads']:5} {r['n_threads_batch']:5} {r['wait_policy']:8} "
-                  f"{r['prompt_ms']:9.1f} {r['step_ms']:8.1f} {request_cost(r):10.1f}")
+        cost = r.get("collapsed") or f"prompt {r['prompt_ms']:.1f} ms, step {r['step_ms']:.1f} ms, request {request_cost(r):.0f} ms"
+        print(f"  {r['condition']:5} {r['n_threads']}/{r['n_threads_batch']} {r['wait_policy'].lower():8} {cost}")
     return 0
 
 
