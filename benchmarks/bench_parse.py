@@ -16,7 +16,7 @@ and prints per variant: p50/p95 per request, prompt-batch time, model steps per 
 time per step, tokens taken without a step of their own (forced + copied), answer tokens,
 and the p50 ratio to today's setting (adapter, plain, PASSIVE, 2/2) in the same condition.
 "plain" is fastloop.decode with drafting off, which evaluates one token per step like
-VenvyNLAgent._decode (tests/nl/runtime/test_fastloop.py checks both give the same answers).
+venvy.nl.runtime.decoding (tests/nl/runtime/test_fastloop.py checks both give the same answers).
 """
 
 from __future__ import annotations
@@ -56,10 +56,13 @@ def percentile(values, q):
 def worker(args) -> list[dict]:
     import llama_cpp
 
-    from venvy.nl import agent as agent_module
-    from venvy.nl import evaluate
+    from venvy.nl.eval import rows as evaluate
+    from venvy.nl.runtime import agent as agent_module
+    from venvy.nl.runtime import decoding, loading
+    from venvy.nl.runtime.request import clean_request
     from venvy.nl.runtime import fastloop
 
+    os.environ["VENVY_MERGE"] = "0"  # "adapter" is base + adapter at run time; "merged" is given as a file
     agents = {"adapter": agent_module.VenvyNLAgent(args["model"], n_threads=1)}
     if args["merged"]:
         agents["merged"] = agent_module.VenvyNLAgent(args["merged"], n_threads=1)
@@ -83,14 +86,14 @@ def worker(args) -> list[dict]:
             llm = agent.loaded.llm
             llama_cpp.llama_set_n_threads(llm.ctx, nt, nb)
             started = time.perf_counter()
-            cleaned, warnings = agent_module.clean_request(request)
+            cleaned, warnings = clean_request(request)
             _, tokens = agent._prompt_tokens(cleaned, warnings)
             t0 = time.perf_counter()
-            agent._eval_prompt(tokens)
+            decoding.eval_prompt(agent.loaded, tokens, agent._prefix_tokens())
             t1 = time.perf_counter()
             fast = loop == "fast"
             d = fastloop.decode(
-                llm, agent._grammar_sampler(), tokens, max_tokens=agent.max_tokens, n_ctx=agent_module.N_CTX,
+                llm, decoding.grammar_sampler(agent.loaded), tokens, max_tokens=agent.max_tokens, n_ctx=loading.N_CTX,
                 lookup_tokens=tokens[len(agent._prefix_tokens()):], forced=fast, lookup=fast,
             )
             t2 = time.perf_counter()

@@ -63,14 +63,17 @@ def test_lookup_prefers_the_longest_match():
 
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory):
-    """The shipped model loaded by the agent, as it runs today."""
+    """The shipped model as venvy -w loads it: the adapter merged into the base."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e '.[nl]')")
     from venvy.nl.runtime import resolve as model_source
     from venvy.nl.runtime.agent import VenvyNLAgent
 
     if not (model_source.SHIPPED_DIR / "manifest.json").is_file():
         pytest.skip("needs the shipped model (src/venvy/nl/model/)")
-    return VenvyNLAgent(model_source.SHIPPED_DIR)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("VENVY_MERGE", raising=False)  # tests/conftest.py turns merging off
+        patch.setenv("VENVY_HOME", str(tmp_path_factory.mktemp("venvy-home")))
+        return VenvyNLAgent(model_source.SHIPPED_DIR)
 
 
 def _keep_only(agent, prefix) -> None:
