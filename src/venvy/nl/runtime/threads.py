@@ -49,7 +49,7 @@ BUSY_FRACTION = 0.5  # a core busy at least half of the window counts as busy
 # One request as the decoding loop runs it: a batch of the request's tokens, then steps.
 PROMPT_TOKENS = 20
 REQUEST_SHAPE = {"prompt": 1, "step": 12}
-PROBE_TIMEOUT_S = 4.0  # a setting slower than this for the whole probe has collapsed
+PROBE_TIMEOUT_S = 8.0  # a probe process (import, load, warm-up and 2 rounds) slower than this has collapsed
 MEASURE_BUDGET_S = 25.0
 OVERRIDE = re.compile(r"^\s*(\d+)\s*(?:/\s*(\d+))?\s*(?::\s*(active|passive))?\s*$", re.IGNORECASE)
 PROBE_TEXT = (
@@ -272,7 +272,7 @@ def best(results: list[dict]) -> dict:
     return out
 
 
-def measure(model_path, lora_path=None, *, progress=None, repeats: int = 3) -> dict:
+def measure(model_path, lora_path=None, *, progress=None, repeats: int = 2) -> dict:
     """Each setting of settings() in its own subprocess (the policy is read when libgomp
     loads), idle and with every core but one kept busy by a spinning process; a setting
     slower than PROBE_TIMEOUT_S has collapsed. Returns the cache entry."""
