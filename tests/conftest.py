@@ -29,6 +29,18 @@ CLEARED = (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_venvy_home(tmp_path_factory):
+    """Module- and session-scoped fixtures (a loaded model) are made before the per-test
+    environment below: give them a throwaway $VENVY_HOME and base + adapter too, so no test
+    writes to the real ~/.venvy or merges the shipped adapter (~15 s)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("VENVY_HOME", str(tmp_path_factory.mktemp("session-venvy-home")))
+    patch.setenv("VENVY_MERGE", "0")
+    yield
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def venvy_home(tmp_path, monkeypatch) -> Path:
     """Each test gets its own $VENVY_HOME and $HOME; no venv is active; pip stays offline."""

@@ -317,6 +317,7 @@ def test_without_grammar_the_answer_is_still_validated(model, monkeypatch):
     with the INVALID_ANSWER kind, whatever the request was."""
     from venvy.nl.runtime import decoding
     from venvy.nl.runtime.agent import VenvyNLAgent
+    from venvy.nl.runtime.result import Timing
 
     raw = VenvyNLAgent(model[0], grammar=False, max_tokens=24)
     assert_contract(raw.parse("list my venvs"))  # the real free decoding
@@ -325,7 +326,7 @@ def test_without_grammar_the_answer_is_still_validated(model, monkeypatch):
 
         def fake_decode(loaded, tokens, prefix, *, use_grammar, max_tokens, answer=answer):
             seen["use_grammar"] = use_grammar
-            return answer, [0.9] * 3
+            return answer, [0.9] * 3, Timing()
 
         monkeypatch.setattr(decoding, "decode", fake_decode)
         result = raw.parse("list my venvs")
