@@ -2,8 +2,10 @@
 
 llama_cpp is imported here, and only when a model loads. Its C code prints to fd 2,
 so loading runs with fd 2 redirected (VENVY_DEBUG=1 shows it). Threads and the OpenMP
-wait policy come from venvy.nl.runtime.threads, decided before llama_cpp is imported. The LoRA adapter is
-attached through llama.cpp's C API so the base stays memory-mapped.
+wait policy come from venvy.nl.runtime.threads, decided before llama_cpp is imported.
+A LoRA adapter is merged into its base once (venvy.nl.runtime.merge) and the merged file
+loads; when that cannot be done the adapter is attached through llama.cpp's C API, so the
+base stays memory-mapped.
 """
 
 from __future__ import annotations
