@@ -14,10 +14,11 @@ wall time on an idle machine).
     PYTHONPATH=src python benchmarks/bench_wizard.py --breakdown [--limit 15] [--json OUT]
 
 The latency breakdown (issue 11): requests from the test split and tests/data/handwritten.tsv
-(--limit per set, spread evenly), as the machine is ("idle") and with one spinning process
-per core but one ("busy"), each with the thread setting before issue 11 (cores minus the
-1-minute load average, OMP_WAIT_POLICY=PASSIVE) and after (venvy.nl.runtime.threads at
-load time), one worker process each (the wait policy is read when libgomp loads), in one
+(--limit per set, spread evenly), as the machine is found ("as found") and with one spinning process
+per core but one ("+1 spinner"), each with the thread setting before issue 11 (cores minus the
+1-minute load average, OMP_WAIT_POLICY=PASSIVE, base + adapter) and after (threads from
+venvy.nl.runtime.threads at load time; with base + adapter, and with the adapter merged as
+venvy -w loads it), one worker process each (the wait policy is read when libgomp loads), in one
 run. Per variant: p50/p95 per request, prompt-batch time, model steps per request, time
 per step, answer tokens taken without a step, and the p50/p95 ratio after/before.
 """
@@ -149,15 +150,16 @@ WORKER_TIMEOUT_S = 90  # a variant slower than this for all its requests has col
 
 
 def variants(model, merged) -> dict:
-    """name -> (VENVY_THREADS or None for venvy's own choice, model)."""
+    """name -> (VENVY_THREADS or None for venvy's own choice, model, merge the adapter?)."""
     out = {
-        "before": (str(old_thread_count()), model),  # the old rule, evaluated now
-        "old idle pick": ("2:passive", model),  # what the old rule picks on an idle 2-core machine
-        "2 spinning": ("2:active", model),  # what the new rule picks on an idle machine
-        "after": (None, model),
+        "before": (str(old_thread_count()), model, False),  # the old rule, evaluated now; base + adapter
+        "old idle pick": ("2:passive", model, False),  # what the old rule picks on an idle 2-core machine
+        "2 spinning": ("2:active", model, False),  # what the new rule picks on an idle machine
+        "after, threads only": (None, model, False),
+        "after": (None, model, True),  # what venvy -w does now: new threads, the adapter merged
     }
     for path in merged or ():
-        out[f"after, merged {Path(path).name.split('.')[-2].upper()}"] = (None, path)
+        out[f"after, merged {Path(path).name.split('.')[-2].upper()}"] = (None, path, True)
     return out
 
 
@@ -174,11 +176,12 @@ def breakdown(model, limit, merged=None, only=None) -> dict:
         try:
             time.sleep(0.5 if spinners else 0)
             out["conditions"][condition] = {"busy_cores_seen": threads.busy_cores(0.2), "loadavg_1m": os.getloadavg()[0]}
-            for variant, (threads_setting, variant_model) in variants(model, merged).items():
+            for variant, (threads_setting, variant_model, merge) in variants(model, merged).items():
                 if only and variant not in only.split(";"):
                     continue
                 env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "VENVY_THREADS")}
                 env["PYTHONPATH"] = str(ROOT / "src")
+                env["VENVY_MERGE"] = "1" if merge else "0"
                 if threads_setting:
                     env["VENVY_THREADS"] = threads_setting
                     env["OMP_WAIT_POLICY"] = threads_setting.split(":")[1].upper() if ":" in threads_setting else "PASSIVE"
