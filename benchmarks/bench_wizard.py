@@ -11,7 +11,7 @@ The load average is printed too: on a shared machine wall times move with it, so
 times (user+sys) are printed beside them (with one llama.cpp thread they approximate the
 wall time on an idle machine).
 
-    PYTHONPATH=src python benchmarks/bench_wizard.py --breakdown [--limit 15] [--json OUT]
+    PYTHONPATH=src python benchmarks/bench_wizard.py --breakdown [--limit 15] [--merged FILE] [--json]
 
 The latency breakdown (issue 11): requests from the test split and tests/data/handwritten.tsv
 (--limit per set, spread evenly), as the machine is found ("as found") and with one spinning process
