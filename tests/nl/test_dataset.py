@@ -17,10 +17,10 @@ from venvy.nl.pipeline import values
 from venvy.nl.prompt import SYSTEM
 
 ROOT = Path(__file__).resolve().parents[2]
-# The generator's dataset (v3) is committed in data/v3 until a model trained on it ships; data/ always
-# holds the dataset of the shipped model (the accuracy tests and the report read its test and val splits).
-DATA = ROOT / "data" / "v3"
-SHIPPED_DATA = ROOT / "data"
+# data/ always holds the dataset of the shipped model (the accuracy tests and the report read its test and
+# val splits); a new dataset version is committed in data/vN until a model trained on it ships.
+DATA = ROOT / "data"
+SHIPPED_DATA = DATA
 MANIFEST = ROOT / "src" / "venvy" / "nl" / "model" / "manifest.json"
 FILES = ["venvy_nl_dataset.json", "train.jsonl", "val.jsonl", "test.jsonl", "stats.json"]
 
