@@ -239,7 +239,7 @@ _SHAPES: dict[str, dict] = {
                                                   "a virtualenv {name}", "{name} as a new venv",
                                                   "a new environment {name}", "env {name}"], {}, True)},
     "ls": {"many": (MANY, {}, True), "list": (["the venv list", "the list of envs", "a list of my venvs",
-                                               "everything venvy knows", "the registry", "an overview of my envs"],
+                                               "everything venvy knows", "the registry", "the full list of my envs"],
                                               {}, True),
            "size": ([m + " by size" for m in MANY[:8]] + ["the biggest venvs", "the largest envs"],
                     {"sort": "size"}, True)},

@@ -31,28 +31,31 @@ from venvy.nl import contract
 from venvy.nl.files import atomic_write
 from venvy.nl.pipeline import negatives, templates
 from venvy.nl.pipeline.families import OPTS, SPLITS, Tables, Template, build_tables
-from venvy.nl.pipeline.values import POOL_FOR, POOL_FOR_KIND, Value, add_noise, fill, sample_value, wrap
+from venvy.nl.pipeline.values import (
+    CONTEXT_SHARE, POOL_FOR, POOL_FOR_KIND, Value, add_noise, fill, sample_value, wrap,
+)
 from venvy.nl.prompt import SYSTEM
 
 FORMAT_VERSION = 1
+DATASET_VERSION = 3  # bumped when the rows change by design; in stats.json and the model manifest
 DEFAULT_SEED = 0
 SHARES = {"train": 0.8, "val": 0.1, "test": 0.1}
 CAP_SHARE = 0.028  # no target command above this share of its split (the issue allows 3%)
 
 # Rows per command (split 80/10/10); a command without an entry gets DEFAULT_QUOTA.
 QUOTAS = {
-    "create": 540, "ls": 420, "info": 240, "register": 260, "scan": 260,
-    "current": 80, "stats": 140, "cleanup": 300, "rm": 270, "shell-hook": 180,
+    "create": 700, "ls": 540, "info": 310, "register": 330, "scan": 330,
+    "current": 100, "stats": 200, "cleanup": 400, "rm": 360, "shell-hook": 220,
 }
 DEFAULT_QUOTA = 150
-NEGATIVE_QUOTA = 50  # rows per no-command category
+NEGATIVE_QUOTA = 65  # rows per no-command category (10 categories: 15.7% of rows)
 COMPOSED_SHARE = 0.6  # share of command rows built from a compositional frame (composed.COMPOSED)
 
 # Chance that an option not fixed by the frame is asked for.
 OPTION_PROB = {
-    ("create", "name"): 0.55, ("create", "python"): 0.5, ("create", "path"): 0.2,
-    ("create", "packages"): 0.3, ("create", "requirements"): 0.2,
-    ("ls", "sort"): 0.6, ("ls", "fmt"): 0.4, ("ls", "python"): 0.25,
+    ("create", "name"): 0.55, ("create", "python"): 0.5, ("create", "path"): 0.3,
+    ("create", "packages"): 0.4, ("create", "requirements"): 0.25,
+    ("ls", "sort"): 0.6, ("ls", "fmt"): 0.45, ("ls", "python"): 0.3,
     ("info", "fmt"): 0.45, ("register", "name"): 0.45, ("register", "project"): 0.35,
     ("scan", "path"): 0.45, ("scan", "home"): 0.25, ("scan", "depth"): 0.35,
     ("stats", "fmt"): 0.55, ("cleanup", "days"): 0.6, ("cleanup", "dry_run"): 0.35, ("cleanup", "yes"): 0.25,
@@ -153,6 +156,8 @@ def command_row(cmd: str, split: str, rng: random.Random, tables: Tables, force:
     text = frame_text.replace(OPTS, (" " + " ".join(fragments)) if fragments else "")
     if not frame.parts:  # a compositional frame has its own lead-in and tail
         text = wrap(text, rng)
+    elif rng.random() < CONTEXT_SHARE:  # ... but may still follow a sentence of context
+        text = rng.choice(templates.CONTEXTS) + text
     request = " ".join(fill(add_noise(text, rng), values).split())
 
     # command: the canonical form, read back by the CLI's own parser
@@ -312,6 +317,7 @@ def stats(rows: list[Row], seed: int) -> dict:
     top_output, top_count = max(outputs.items(), key=lambda kv: (kv[1], kv[0]))
     return {
         "format_version": FORMAT_VERSION,
+        "dataset_version": DATASET_VERSION,
         "seed": seed,
         "rows": len(rows),
         "splits": {s: sum(1 for r in rows if r.split == s) for s in SPLITS},

@@ -1,7 +1,13 @@
 """Requests venvy cannot serve: the dataset's "no command" rows, by category.
 
 Shell commands, installs into existing venvs, deleting arbitrary folders, chit-chat,
-prompt injection, and lookalikes of real commands that venvy does not have.
+prompt injection, and lookalikes of real commands that venvy does not have; dataset v3
+adds activating/deactivating, questions about venvy itself, other languages' toolchains,
+and ambiguous requests that would need a made-up value (a required name that is not
+said, a path with spaces, which the command grammar cannot express).
+
+Another tool's command for something venvy does (`conda create -n x python=3.12`,
+`rmvirtualenv x`) is NOT a negative: it is translated (see templates.FRAMES).
 """
 
 from __future__ import annotations
@@ -57,5 +63,52 @@ NEGATIVES: dict[str, list[str]] = {
         "install python {python} on this machine", "freeze the packages of {name}",
         "uninstall venvy", "create a requirements.txt for {name}", "scan my disk for viruses",
         "list my docker containers", "show the pip packages in {name}", "delete the venvy registry database",
+    ],
+
+    "activate": [
+        "activate {name}", "activate the {name} venv", "deactivate", "deactivate this venv",
+        "turn off the current venv", "get me out of this virtualenv", "switch into {name}",
+        "enter the {name} environment", "load the {name} env in my shell", "exit the venv",
+        "leave the virtual environment", "source the {name} venv", "use {name} in this terminal",
+        "make {name} the active env", "how do I activate {name}", "activate the venv in {path}",
+        "turn on {name}", "step out of the current env", "stop using this venv", "disable the active environment",
+        "conda deactivate", "switch env to {name}", "go into {name}", ". {path}/bin/activate",
+        "jump into the {name} virtualenv", "open a shell inside {name}", "activate it", "pyenv activate {name}",
+        "pyenv shell {python}", "set {name} as my default python",
+    ],
+    "about-venvy": [
+        "what is venvy", "how does venvy work", "what can you do", "what commands does venvy have",
+        "who made venvy", "is venvy free", "what version of venvy is this", "where does venvy store its data",
+        "how do I update venvy", "does venvy support windows", "what's the difference between rm and cleanup",
+        "why is venvy slow", "can venvy manage conda envs", "help", "what does scan do",
+        "how do I use the wizard", "what does --keep-files mean", "explain the cleanup command",
+        "what language is venvy written in", "is venvy better than pipx", "how do I report a bug in venvy",
+        "what flags does create take", "does venvy phone home", "how accurate are you",
+        "where is the venvy registry file", "what's new in venvy", "venvy docs", "how do I uninstall you",
+        "which model do you run on", "can you explain what a venv is",
+    ],
+    "other-lang": [
+        "npm install express", "create a new node project", "cargo new {name}", "cargo build --release",
+        "go mod init {name}", "rbenv install 3.2.2", "make a new rust crate called {name}",
+        "install node 20 with nvm", "nvm use 18", "bundle install", "gem install rails",
+        "create a ruby environment named {name}", "yarn add react", "set up a go workspace in {folder}",
+        "rustup update", "list my node versions", "remove the node_modules of {name}",
+        "new java project with maven", "gradle build", "composer require laravel/framework",
+        "create a conda-like env for R", "install.packages('dplyr')", "dotnet new console -n {name}",
+        "pnpm install", "create a deno project", "swift package init", "mix new {name}",
+        "install the rust toolchain", "clean old node_modules folders", "list all my rbenv rubies",
+    ],
+    "ambiguous": [
+        "delete it", "remove that env", "show info about my env", "tell me about the venv",
+        "rm the one I made yesterday", "delete the env I used last week", "info", "rm",
+        "remove the environment", "get rid of that virtualenv", "details please", "what about that one",
+        "delete my venv", "inspect the env", "remove the old one", "info on it",
+        "create a venv in \"{folder}/my project\"", "make an env at '~/My Projects/{name}'",
+        "register the venv in \"~/work stuff/.venv\"", "scan \"{folder}/old code\"",
+        "create an env named my project", "register \"/Users/me/Side Projects/app/.venv\"",
+        "scan the folder '~/client work'", "make a venv called \"data science\"",
+        "create a venv with the usual stuff", "make an env with the same python as my other project",
+        "delete whichever env is the biggest", "remove the venv I don't need", "forget that one",
+        "stop tracking it",
     ],
 }

@@ -58,9 +58,10 @@ POOLS = {
          "click", "pytest", "black", "ruff", "httpx", "pydantic>=2", "sqlalchemy", "jupyter", "matplotlib",
          "scikit-learn", "django==5.0.6", "celery", "redis", "boto3", "pillow", "typer", "mypy",
          "requests==2.32.3", "numpy<2", "uvicorn[standard]", "attrs", "loguru", "pyyaml", "openai",
-         "sqlmodel==0.0.16", "psycopg[binary]", "beautifulsoup4", "ipykernel", "flask-cors", "pandas>=2.1"],
+         "sqlmodel==0.0.16", "psycopg[binary]", "beautifulsoup4", "ipykernel", "flask-cors", "pandas>=2.1",
+         "fastapi[all]", "django~=4.2", "httpx[http2]", "pytest>=8,<9", "black==24.4.2", "celery[redis]"],
         ["polars", "streamlit", "langchain", "aiohttp==3.9.5", "orjson", "tqdm", "seaborn", "transformers>=4.40",
-         "gunicorn", "alembic"],
+         "gunicorn", "alembic", "dask[dataframe]", "starlette==0.37.2"],
     ),
     "requirements": (
         ["requirements.txt", "requirements/dev.txt", "requirements-dev.txt", "reqs.txt", "requirements/base.txt",
@@ -116,7 +117,12 @@ def day_phrases(n: int) -> list[str]:
     return [f"{n} days"] + ([f"{number_words(n)} days"] if n < 100 else [])
 
 
-VERSION_STYLES = ["{v}", "python {v}", "Python {v}", "py{v}", "python{v}", "py {v}", "Python{v}"]
+VERSION_STYLES = ["{v}", "python {v}", "Python {v}", "py{v}", "python{v}", "py {v}", "Python{v}", "py{nodot}",
+                  "python{nodot}", "cpython {v}", "python v{v}"]
+# "py312" is 3.12 (dataset v3); only for a major.minor version, the other styles for every version.
+NODOT_STYLES = ("py{nodot}", "python{nodot}")
+NAME_QUOTES = ['"{v}"', "'{v}'"]  # a name said in quotes; the output has the bare name
+QUOTE_SHARE = 0.12
 
 # --------------------------------------------------------------------------
 # Values
@@ -141,7 +147,9 @@ def sample_value(pool: str, split: str, rng: random.Random) -> Value:
     if pool == "version":
         v = _pick(pool, split, rng)
         styles = VERSION_STYLES[1:] if v == "3" else VERSION_STYLES
-        return Value(v, rng.choice(styles).format(v=v), v)
+        if v.count(".") != 1:
+            styles = [s for s in styles if s not in NODOT_STYLES]
+        return Value(v, rng.choice(styles).format(v=v, nodot=v.replace(".", "")), v)
     if pool in ("venv_path", "folder"):
         p = _pick(pool, split, rng)
         typed = p + "/" if len(p) > 1 and rng.random() < 0.15 else p
@@ -154,17 +162,21 @@ def sample_value(pool: str, split: str, rng: random.Random) -> Value:
             if all(re.split(r"[=<>~!\[]", p)[0] != base for p in pkgs):
                 pkgs.append(pkg)
         joined = ",".join(pkgs)
-        seps = [", ", " ", ","] if len(pkgs) < 2 else [", ", " ", ",", "and"]
+        seps = [", ", " ", ","] if len(pkgs) < 2 else [", ", " ", ",", "and", "plus", "&"]
         sep = rng.choice(seps)
-        spoken = ", ".join(pkgs[:-1]) + " and " + pkgs[-1] if sep == "and" else sep.join(pkgs)
-        return Value(joined, spoken, joined if sep == "and" else spoken)
+        if sep in ("and", "plus", "&"):
+            spoken = ", ".join(pkgs[:-1]) + f" {sep} " + pkgs[-1]
+            return Value(joined, spoken, joined)
+        return Value(joined, sep.join(pkgs), sep.join(pkgs))
     if pool == "days":
         n = _pick(pool, split, rng)
         return Value(n, rng.choice(day_phrases(n)), str(n))
     if pool == "depth":
         n = _pick(pool, split, rng)
         return Value(n, rng.choice([str(n), number_words(n)]), str(n))
-    v = _pick(pool, split, rng)  # name, requirements: verbatim
+    v = _pick(pool, split, rng)  # name, requirements: verbatim (a name sometimes in quotes)
+    if pool == "name" and rng.random() < QUOTE_SHARE:
+        return Value(v, rng.choice(NAME_QUOTES).format(v=v), v)
     return Value(v, v, v)
 
 
@@ -188,6 +200,20 @@ def _typo(word: str, rng: random.Random) -> str:
     return word[:i] + _KEYBOARD.get(word[i].lower(), word[i]) + word[i + 1:]
 
 
+# Command words people mistype (dataset v3): a transposed or doubled letter, never in a value.
+COMMAND_WORDS = re.compile(r"(?<![-\w$.{])(create|remove|delete|list|cleanup|clean|register|scan|stats|statistics|"
+                           r"info|show|make|venvs?|virtualenvs?|environments?|envs?|summary|preview|unregister|"
+                           r"tracking|forget|hook|shell|sort|python)(?![-\w}])", re.IGNORECASE)
+COMMAND_TYPO_SHARE = 0.12
+
+
+def _command_typo(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 1) if len(word) > 2 else 1
+    if rng.random() < 0.5 and i + 1 < len(word):
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]  # transposed
+    return word[:i] + word[i] + word[i:]  # doubled
+
+
 def add_noise(text: str, rng: random.Random) -> str:
     """Seeded case, typo and punctuation noise on the literal parts of a template."""
     parts = SLOT_RE.split(text)
@@ -206,6 +232,11 @@ def add_noise(text: str, rng: random.Random) -> str:
         if spots:
             i, m = rng.choice(spots)
             lits[i] = lits[i][: m.start()] + _typo(m.group(0), rng) + lits[i][m.end():]
+    if rng.random() < COMMAND_TYPO_SHARE:
+        spots = [(i, m) for i, s in enumerate(lits) for m in COMMAND_WORDS.finditer(s)]
+        if spots:
+            i, m = rng.choice(spots)
+            lits[i] = lits[i][: m.start()] + _command_typo(m.group(0), rng) + lits[i][m.end():]
     if rng.random() < 0.3:
         lits = [s.replace("'", "") for s in lits]
     if rng.random() < 0.3 and lits[-1][-1:] in ("?", "!", "."):
@@ -224,7 +255,12 @@ def fill(text: str, values: dict[str, Value]) -> str:
     return SLOT_RE.sub(sub, text)
 
 
+CONTEXT_SHARE = 0.06  # a sentence of context before the request (dataset v3)
+
+
 def wrap(text: str, rng: random.Random) -> str:
+    if rng.random() < CONTEXT_SHARE:
+        return rng.choice(templates.CONTEXTS) + text
     r = rng.random()
     if r < 0.15:
         asks = text.lower().startswith(templates.QUESTION_WORDS)
