@@ -407,16 +407,16 @@ def test_fine_tuned_basics(agent, fine_tuned, text, expected):
         ("list all venvs sorted by size in json", "venvy ls --sort size --format json"),
         ("remove venvs older than 90 days", "venvy cleanup"),
         ("preview deleting envs unused for two weeks", "venvy cleanup --days 14 --dry-run"),
+        ("stop tracking legacy but keep its files", "venvy rm legacy --keep-files"),
+        ("show me details about the api env", "venvy info api"),
         pytest.param(
-            "stop tracking legacy but keep its files", "venvy rm legacy --keep-files",
+            "register the venv in ./env as web", "venvy register ./env --name web",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="known miss of the shipped model: it answers no command at 76% "
-                "('stop tracking' is a phrasing it never saw); see docs/results.md",
+                reason="known miss of the shipped v3 model: it drops --name web at 75% confidence "
+                "(an option silently dropped, the largest kind in issue 10); see docs/training.md",
             ),
         ),
-        ("show me details about the api env", "venvy info api"),
-        ("register the venv in ./env as web", "venvy register ./env --name web"),
         ("scan ~/projects 5 levels deep", "venvy scan --path ~/projects --depth 5"),
     ],
 )
