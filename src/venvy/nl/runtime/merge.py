@@ -299,6 +299,16 @@ def _atomic_write_text(path: Path, text: str) -> None:
         os.replace(tmp, path)
 
 
-def _stderr_line(text: str) -> None:
-    sys.stderr.write(text)
+def _stderr_line(text: str, _shown: list = []) -> None:  # noqa: B006 - remembers the last line
+    """Progress on stderr: redrawn in place on a terminal; elsewhere (a log, a pipe) each
+    message once, without its percentages."""
+    if sys.stderr.isatty():
+        sys.stderr.write(text)
+    else:
+        line = text.strip("\r\n")
+        line = line.rsplit(":", 1)[0] + " ..." if line.endswith("%") else line
+        if not line or _shown[-1:] == [line]:
+            return
+        _shown[:] = [line]
+        sys.stderr.write(line + "\n")
     sys.stderr.flush()
