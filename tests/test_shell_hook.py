@@ -7,7 +7,15 @@ import subprocess
 
 import pytest
 
+from venvy import shell_hook
 from venvy.shell_hook import SHELLS
+
+
+@pytest.fixture(autouse=True)
+def no_parent_shell(monkeypatch):
+    """These tests are about $SHELL: the shell that started the test run (bash under .ci/run)
+    must not count as the one evaluating the hook. tests/test_cli_faults.py runs real shells."""
+    monkeypatch.setattr(shell_hook, "parent_shell", lambda: None)
 
 
 @pytest.mark.parametrize("shell", SHELLS)
