@@ -117,11 +117,11 @@ def merged_model(
         target = merged_path(base_sha256 or file_sha256(base), adapter_sha256 or file_sha256(adapter), fmt)
         if target.is_file():
             return target
-        say = progress or _stderr_line
+        say = progress or _stderr_printer()
         merge(base, adapter, target, fmt, progress=say)
         return target
     except (OSError, ValueError, MemoryError, ImportError, MergeError) as exc:
-        (progress or _stderr_line)(f"venvy: could not merge the adapter ({exc}); using base + adapter.\n")
+        (progress or _stderr_printer())(f"venvy: could not merge the adapter ({exc}); using base + adapter.\n")
         return None
 
 
@@ -299,9 +299,14 @@ def _atomic_write_text(path: Path, text: str) -> None:
         os.replace(tmp, path)
 
 
-def _stderr_line(text: str, _shown: list = []) -> None:  # noqa: B006 - remembers the last line
-    """Progress on stderr: redrawn in place on a terminal; elsewhere (a log, a pipe) each
-    message once, without its percentages."""
+def _stderr_printer():
+    """A progress printer for one merge: redrawn in place on a terminal; elsewhere (a log,
+    a pipe) each message once, without its percentages."""
+    shown: list = []
+    return lambda text: _stderr_line(text, shown)
+
+
+def _stderr_line(text: str, _shown: list) -> None:
     if sys.stderr.isatty():
         sys.stderr.write(text)
     else:
