@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import os
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from venvy.nl import contract, manifest
 from venvy.nl.eval.metrics import reliability
 from venvy.nl.pipeline import calibrate
 from venvy.nl.runtime import resolve
-from venvy.nl.runtime.confidence import apply
+from venvy.nl.runtime.confidence import Features, apply
 from venvy.nl.runtime.loading import physical_cores
 from venvy.nl.runtime.request import clean_request, value_warnings
 from venvy.nl.runtime.result import ErrorKind, ParseResult
@@ -114,9 +115,6 @@ def test_physical_cores():
 
 
 def test_platt_fit_is_monotone_and_calibrated_on_synthetic_data():
-    # scores whose true P(correct) is known: p = sigmoid(2*logit(s) - 1)
-    import random
-
     rng = random.Random(0)
     samples = []
     for _ in range(4000):
@@ -126,14 +124,38 @@ def test_platt_fit_is_monotone_and_calibrated_on_synthetic_data():
     block = calibrate.fit(samples)
     assert block["feature"] == "prod"  # "min" is noise here
     assert abs(block["a"] - 2) < 0.3 and abs(block["b"] + 1) < 0.3
-    values = [apply(block, s) for s in (0.1, 0.3, 0.5, 0.7, 0.9)]
+    values = [apply(block, Features(prod=s)) for s in (0.1, 0.3, 0.5, 0.7, 0.9)]
     assert values == sorted(values)
     assert block["ece"] < 0.05
 
 
 def test_apply_without_calibration_is_the_raw_score():
-    assert apply(None, 0.42) == 0.42
-    assert apply({"method": "platt", "feature": "min", "a": 1.0, "b": 0.0}, 0.9, 0.3) == pytest.approx(0.3)
+    assert apply(None, Features(prod=0.42)) == 0.42
+    assert apply({"method": "platt", "feature": "min", "a": 1.0, "b": 0.0}, Features(prod=0.9, min=0.3)) == pytest.approx(0.3)
+    decision = {"method": "platt", "feature": "dprod", "a": 1.0, "b": 0.0}
+    assert apply(decision, Features(prod=0.2, dprod=0.8)) == pytest.approx(0.8)
+
+
+def test_ignored_spans_lower_the_confidence_by_the_fitted_coefficient():
+    block = {"method": "platt", "feature": "prod", "a": 1.0, "b": 0.0, "c_ignored": -2.0}
+    plain = apply(block, Features(prod=0.9))
+    assert apply(block, Features(prod=0.9, ignored=1)) < plain
+    assert apply(block, Features(prod=0.9, ignored=1)) == pytest.approx(1 / (1 + math.exp(-(math.log(9) - 2))))
+
+
+def test_calibration_keeps_the_ignored_input_only_when_it_helps():
+    rng = random.Random(1)
+    samples = []
+    for _ in range(3000):
+        s, ignored = rng.uniform(0.05, 0.95), int(rng.random() < 0.3)
+        p = 1 / (1 + math.exp(-(math.log(s / (1 - s)) - 2.5 * ignored)))
+        samples.append({"prod": s, "min": s, "dprod": s, "dmin": s, "ignored": ignored, "correct": rng.random() < p})
+    block = calibrate.fit(samples)
+    assert block["c_ignored"] == pytest.approx(-2.5, abs=0.4)
+    noise = [dict(sample, ignored=int(rng.random() < 0.3)) for sample in samples]
+    for sample in noise:  # labels no longer depend on it
+        sample["correct"] = rng.random() < sample["prod"]
+    assert "c_ignored" not in calibrate.fit(noise) or calibrate.fit(noise)["c_ignored"] > -0.3
 
 
 def test_reliability_table_and_ece():

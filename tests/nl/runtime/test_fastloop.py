@@ -94,7 +94,7 @@ def plain_and_fast(agent, request: str):
     _, tokens = agent._prompt_tokens(cleaned, warnings)
     prefix = agent._prefix_tokens()
     _keep_only(agent, prefix)
-    answer, probs, _ = decoding.decode(agent.loaded, tokens, prefix, use_grammar=True, max_tokens=agent.max_tokens)
+    plain = decoding.decode(agent.loaded, tokens, prefix, use_grammar=True, max_tokens=agent.max_tokens)
     _keep_only(agent, prefix)  # so the request is evaluated as one batch again, as in the plain run
     decoding.eval_prompt(agent.loaded, tokens, prefix)
     grammar = decoding.grammar_sampler(agent.loaded)
@@ -102,7 +102,7 @@ def plain_and_fast(agent, request: str):
         agent.loaded.llm, grammar, tokens, max_tokens=agent.max_tokens, n_ctx=loading.N_CTX,
         lookup_tokens=tokens[len(prefix):],
     )
-    return answer, probs, fast
+    return plain.answer, plain.probs, fast
 
 
 REQUESTS = [

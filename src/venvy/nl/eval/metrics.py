@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 
 from venvy.nl import contract
 from venvy.nl.eval.rows import NONE_NAME, Row, command_name
+from venvy.nl.runtime.describe import destructive
 from venvy.nl.runtime.result import ParseResult
 
 THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -83,6 +84,7 @@ def judge(row: Row, prediction: ParseResult) -> dict:
         semantic = exact = False
 
     predicted_name = command_name(canonical) if canonical else status
+    deletes = bool(canonical) and destructive(contract.parse(canonical))
     confusion = None
     if not semantic:
         confusion = f"{row.expected_name} -> {predicted_name}"
@@ -100,6 +102,8 @@ def judge(row: Row, prediction: ParseResult) -> dict:
         "semantic": semantic,
         "exact": exact,
         "confusion": confusion,
+        "destructive": deletes,
+        "ignored": list(prediction.ignored),
         "latency_s": prediction.latency_s,
     }
 
@@ -122,6 +126,13 @@ def percentile(values, q: float) -> float | None:
     pos = (len(values) - 1) * q / 100
     lo, hi = math.floor(pos), math.ceil(pos)
     return values[lo] + (values[hi] - values[lo]) * (pos - lo)
+
+
+def wrong_destructive(judged: list[dict], thresholds=(0.0, 0.5, 0.8)) -> dict:
+    """Wrong answers that would delete (rm, cleanup without --dry-run), at or above each
+    confidence: {"0.8": n, ...}."""
+    wrong = [j for j in judged if j.get("destructive") and not j["semantic"]]
+    return {f"{t:g}": sum(1 for j in wrong if j["confidence"] >= t) for t in thresholds}
 
 
 def threshold_table(judged: list[dict], thresholds=THRESHOLDS) -> list[dict]:
@@ -208,6 +219,7 @@ def score(judged: list[dict]) -> dict:
         "per_command": per_command(judged),
         "confusions": [[label, count] for label, count in confusions.most_common(TOP_CONFUSIONS)],
         "thresholds": threshold_table(judged),
+        "wrong_destructive": wrong_destructive(judged),
         "reliability": reliability([j["confidence"] for j in judged], [j["semantic"] for j in judged]),
         **latency_stats(j["latency_s"] for j in judged),
     }

@@ -2,7 +2,9 @@
 
     p = make("knn"); p.load(); p.predict("list my envs") -> ParseResult
 
-- finetuned            the shipped model (or --model DIR) with the grammar
+- finetuned            the shipped model (or --model DIR) with the grammar, values grounded in
+                       the request (venvy.nl.runtime.grounding), as venvy -w runs it
+- finetuned-ungrounded the same with the grammar alone (free-text values not grounded)
 - finetuned-nogrammar  the same model decoding freely; unparseable output is an error
 - fewshot              the base SmolLM2-135M-Instruct, no fine-tune, with a fixed few-shot
                        prompt drawn from the TRAIN split, and the same grammar
@@ -22,7 +24,7 @@ from venvy.nl.eval.knn import DEFAULT_TRAIN, KnnPredictor
 from venvy.nl.eval.rows import pairs
 from venvy.nl.runtime.result import ParseResult
 
-BASELINES = ("finetuned", "finetuned-nogrammar", "fewshot", "knn")
+BASELINES = ("finetuned", "finetuned-ungrounded", "finetuned-nogrammar", "fewshot", "knn")
 FEW_SHOT_SEED = 0
 FEW_SHOT_NONE = 2  # no-command examples in the few-shot prompt, besides one per command
 WARMUP_REQUEST = "list my venvs"
@@ -71,10 +73,11 @@ def model_files(model_dir) -> dict:
 
 
 class AgentPredictor:
-    def __init__(self, name, model_dir=None, *, grammar=True, few_shot=(), n_threads=None, note=""):
+    def __init__(self, name, model_dir=None, *, grammar=True, grounding=True, few_shot=(), n_threads=None, note=""):
         self.name = name
         self.model_dir = model_dir
         self.grammar = grammar
+        self.grounding = grounding
         self.few_shot = list(few_shot)
         self.n_threads = n_threads
         self.note = note
@@ -85,7 +88,8 @@ class AgentPredictor:
         from venvy.nl.runtime.agent import VenvyNLAgent
 
         self.agent = VenvyNLAgent(
-            self.model_dir, grammar=self.grammar, few_shot=self.few_shot, n_threads=self.n_threads
+            self.model_dir, grammar=self.grammar, grounding=self.grounding, few_shot=self.few_shot,
+            n_threads=self.n_threads,
         )
 
     def warmup(self) -> None:
@@ -100,7 +104,7 @@ class AgentPredictor:
 
     def describe(self) -> str:
         where = self.model_dir or "shipped model"
-        grammar = "grammar" if self.grammar else "no grammar"
+        grammar = ("grammar" + ("" if self.grounding else ", values not grounded")) if self.grammar else "no grammar"
         shots = f", {len(self.few_shot)} few-shot examples from train" if self.few_shot else ""
         return f"{where}, {grammar}{shots}{self.note}"
 
@@ -111,6 +115,8 @@ def make(name: str, *, model_dir=None, train_path=DEFAULT_TRAIN, n_threads=None)
         return KnnPredictor(train_path)
     if name == "finetuned":
         return AgentPredictor(name, model_dir, grammar=True, n_threads=n_threads)
+    if name == "finetuned-ungrounded":
+        return AgentPredictor(name, model_dir, grammar=True, grounding=False, n_threads=n_threads)
     if name == "finetuned-nogrammar":
         return AgentPredictor(name, model_dir, grammar=False, n_threads=n_threads)
     if name == "fewshot":

@@ -14,6 +14,7 @@ REFERENCE = "finetuned"
 MARK_START, MARK_END = "<!-- results:start -->", "<!-- results:end -->"
 LABELS = {
     "finetuned": "fine-tuned + grammar",
+    "finetuned-ungrounded": "fine-tuned + grammar, values not grounded",
     "finetuned-nogrammar": "fine-tuned, no grammar",
     "fewshot": "base + few-shot + grammar",
     "knn": "kNN (TF-IDF) + value filling",

@@ -1,10 +1,12 @@
 """Confidence calibration: fit raw model score -> P(the command is right) on the val split.
 
-The agent's raw score comes from the model's own token probabilities (the product
-over the answer's tokens, "prod", and their minimum, "min"). Neither is a
-probability of being right. This module fits a monotone map on the validation
-split (Platt scaling: a logistic regression on logit(feature)), picks the feature
-with the lower log-loss, and stores it in the model's manifest.json:
+The agent's raw scores come from the model's own token probabilities (the product
+over the answer's tokens, "prod", and their minimum, "min"; the same over the tokens
+where there was a choice, "dprod" and "dmin") and from the request's value-like spans
+the command ignores ("ignored", venvy.nl.runtime.grounding). None is a probability of
+being right. This module fits a map on the validation split (Platt scaling: a logistic
+regression on logit(feature), optionally plus c * ignored), picks the model with the
+lowest log-loss (one row's loss per extra parameter), and stores it in manifest.json:
 
     "calibration": {"method": "platt", "feature": "prod", "a": ..., "b": ...,
                     "n": 239, "data": "data/val.jsonl", "data_sha256": "...",
@@ -28,9 +30,7 @@ from pathlib import Path
 from venvy.nl import contract, manifest
 from venvy.nl.eval.metrics import BINS, bin_index, reliability
 from venvy.nl.files import read_jsonl, sha256
-from venvy.nl.runtime.confidence import EPS, apply, logit, sigmoid
-
-FEATURES = ("prod", "min")
+from venvy.nl.runtime.confidence import EPS, PROB_FEATURES, Features, apply, logit, sigmoid
 
 
 # --------------------------------------------------------------------------
@@ -38,39 +38,54 @@ FEATURES = ("prod", "min")
 # --------------------------------------------------------------------------
 
 
-def fit_platt(scores: list[float], labels: list[int], iterations: int = 100) -> tuple[float, float]:
-    """Logistic regression of labels on logit(score) by Newton's method (2 parameters).
+def fit_logistic(columns: list[list[float]], labels: list[int], iterations: int = 100) -> list[float]:
+    """Logistic regression of labels on the columns plus an intercept, by Newton's method;
+    returns [w_1, ..., w_k, intercept].
 
-    Uses Platt's smoothed targets so that a perfectly separable set does not send
-    the slope to infinity."""
+    Uses Platt's smoothed targets so that a perfectly separable set does not send the
+    weights to infinity."""
     n_pos = sum(labels)
     n_neg = len(labels) - n_pos
     hi, lo = (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2)
     targets = [hi if y else lo for y in labels]
-    xs = [logit(s) for s in scores]
-    a, b = 1.0, 0.0
+    rows = [[*(col[i] for col in columns), 1.0] for i in range(len(labels))]
+    k = len(columns) + 1
+    w = [1.0] * (k - 1) + [0.0]
     for _ in range(iterations):
-        g_a = g_b = h_aa = h_ab = h_bb = 0.0
-        for x, t in zip(xs, targets):
-            p = sigmoid(a * x + b)
-            d = p - t
-            w = max(p * (1 - p), 1e-12)
-            g_a += d * x
-            g_b += d
-            h_aa += w * x * x
-            h_ab += w * x
-            h_bb += w
-        h_aa += 1e-9
-        h_bb += 1e-9
-        det = h_aa * h_bb - h_ab * h_ab
-        if abs(det) < 1e-18:
+        grad = [0.0] * k
+        hess = [[0.0] * k for _ in range(k)]
+        for x, t in zip(rows, targets):
+            p = sigmoid(sum(wi * xi for wi, xi in zip(w, x)))
+            d, v = p - t, max(p * (1 - p), 1e-12)
+            for i in range(k):
+                grad[i] += d * x[i]
+                for j in range(k):
+                    hess[i][j] += v * x[i] * x[j]
+        for i in range(k):
+            hess[i][i] += 1e-9
+        step = _solve(hess, grad)
+        if step is None:
             break
-        step_a = (h_bb * g_a - h_ab * g_b) / det
-        step_b = (h_aa * g_b - h_ab * g_a) / det
-        a, b = a - step_a, b - step_b
-        if abs(step_a) < 1e-10 and abs(step_b) < 1e-10:
+        w = [wi - si for wi, si in zip(w, step)]
+        if max(abs(si) for si in step) < 1e-10:
             break
-    return a, b
+    return w
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float] | None:
+    """matrix^-1 @ vector by Gaussian elimination with partial pivoting (None: singular)."""
+    n = len(vector)
+    m = [row[:] + [v] for row, v in zip(matrix, vector)]
+    for c in range(n):
+        pivot = max(range(c, n), key=lambda r: abs(m[r][c]))
+        if abs(m[pivot][c]) < 1e-18:
+            return None
+        m[c], m[pivot] = m[pivot], m[c]
+        for r in range(n):
+            if r != c:
+                f = m[r][c] / m[c][c]
+                m[r] = [a - f * b for a, b in zip(m[r], m[c])]
+    return [m[i][n] / m[i][i] for i in range(n)]
 
 
 def log_loss(probs: list[float], labels: list[int]) -> float:
@@ -87,28 +102,44 @@ def ece(probs: list[float], labels: list[int]) -> float:
 
 
 def fit(samples: list[dict]) -> dict:
-    """samples: {"prod", "min", "correct"} -> the calibration block (best feature by log-loss)."""
+    """samples: {"prod", "min", ["dprod", "dmin", "ignored"], "correct"} -> the calibration block.
+
+    Each probability feature the samples have is tried alone (Platt) and with the number of
+    ignored request spans as a second input; the model with the lowest log-loss plus one
+    row's worth of loss per extra parameter wins (so an input that does not help is not
+    kept), and an ignored-span coefficient is kept only when it lowers the confidence."""
     labels = [1 if s["correct"] else 0 for s in samples]
+    n = max(1, len(labels))
     best = None
-    for feature in FEATURES:
-        scores = [s[feature] for s in samples]
-        a, b = fit_platt(scores, labels)
-        probs = [sigmoid(a * logit(x) + b) for x in scores]
-        loss = log_loss(probs, labels)
-        if best is None or loss < best["log_loss"]:
-            best = {
-                "method": "platt",
-                "feature": feature,
-                "a": a,
-                "b": b,
-                "log_loss": loss,
-                "ece_raw": ece([s["prod"] for s in samples], labels),
-                "ece": ece(probs, labels),
-            }
-    best["log_loss_raw"] = log_loss([s["prod"] for s in samples], labels)
-    best["n"] = len(samples)
-    best["accuracy"] = sum(labels) / max(1, len(labels))
-    return best
+    for feature in [f for f in PROB_FEATURES if all(f in s for s in samples)]:
+        xs = [logit(s[feature]) for s in samples]
+        options = [[xs]]
+        if all("ignored" in s for s in samples) and any(s["ignored"] for s in samples):
+            options.append([xs, [float(s["ignored"]) for s in samples]])
+        for columns in options:
+            w = fit_logistic(columns, labels)
+            block = {"method": "platt", "feature": feature, "a": w[0], "b": w[-1]}
+            if len(columns) == 2:
+                if w[1] >= 0:
+                    continue
+                block["c_ignored"] = w[1]
+            probs = [apply(block, _features(s)) for s in samples]
+            loss = log_loss(probs, labels)
+            block["log_loss"] = loss
+            block["ece"] = ece(probs, labels)
+            penalised = loss + (len(columns) - 1) / n
+            if best is None or penalised < best[0]:
+                best = (penalised, block)
+    block = best[1]
+    block["ece_raw"] = ece([s["prod"] for s in samples], labels)
+    block["log_loss_raw"] = log_loss([s["prod"] for s in samples], labels)
+    block["n"] = len(samples)
+    block["accuracy"] = sum(labels) / n
+    return block
+
+
+def _features(sample: dict) -> Features:
+    return Features(**{k: sample[k] for k in ("prod", "min", "dprod", "dmin", "ignored") if k in sample})
 
 
 # --------------------------------------------------------------------------
@@ -139,6 +170,9 @@ def collect(agent, rows, progress=None) -> list[dict]:
                 "command": result.command,
                 "prod": result.raw_score,
                 "min": result.min_prob,
+                "dprod": result.decision_score,
+                "dmin": result.decision_min,
+                "ignored": len(result.ignored),
                 "correct": result.ok and contract.same(result.command, expected),
             }
         )
@@ -224,11 +258,12 @@ def main(argv=None) -> int:
 
     # report the fit
     labels = [1 if s["correct"] else 0 for s in samples]
-    calibrated = [apply(block, s["prod"], s["min"]) for s in samples]
+    calibrated = [apply(block, _features(s)) for s in samples]
     print(f"model: {spec.describe()}")
     print(
         f"{args.data}: {len(samples)} rows, semantic accuracy {block['accuracy']:.1%}; "
         f"Platt on logit({block['feature']}): a={block['a']:.3f} b={block['b']:.3f}"
+        + (f", ignored spans c={block['c_ignored']:.3f}" if "c_ignored" in block else "")
     )
     print(
         f"ECE raw {block['ece_raw']:.3f} -> calibrated {block['ece']:.3f}; "
@@ -240,7 +275,7 @@ def main(argv=None) -> int:
     if args.check:
         held = collect(agent, load_rows(args.check), _progress)
         h_labels = [1 if s["correct"] else 0 for s in held]
-        h_cal = [apply(block, s["prod"], s["min"]) for s in held]
+        h_cal = [apply(block, _features(s)) for s in held]
         print(f"\nheld-out {args.check}: {len(held)} rows, accuracy {sum(h_labels) / max(1, len(held)):.1%}, "
               f"ECE {ece(h_cal, h_labels):.3f}")
         print(format_table([s["prod"] for s in held], h_cal, h_labels))

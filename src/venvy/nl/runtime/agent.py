@@ -6,9 +6,13 @@
 
 - The model comes from venvy.nl.runtime.resolve and loads through .loading.
 - Decoding (.decoding) is greedy and constrained by the contract's grammar.
+- Free-text values are grounded in the request (.grounding): a name, path or package can
+  only be a span of it.
 - raw_score is the product of the chosen tokens' unconstrained probabilities (min_prob
-  their minimum); the calibration block of the model's manifest maps it to P(right
-  command) (.confidence).
+  their minimum); decision_score / decision_min are the same over the tokens where there
+  was a choice (not the ones the grammar forced). The request's value-like spans that the
+  command leaves out are `ignored`. The calibration block of the model's manifest maps
+  these to P(right command) (.confidence).
 - The answer is parsed by the CLI's real parser (contract.parse) and returned in
   canonical form; anything else becomes an error, never a command.
 """
@@ -21,7 +25,7 @@ import time
 
 from venvy.errors import ModelError
 from venvy.nl import contract, prompt
-from venvy.nl.runtime import confidence, decoding, loading, resolve
+from venvy.nl.runtime import confidence, decoding, grounding, loading, resolve
 from venvy.nl.runtime.request import clean_request, value_warnings
 from venvy.nl.runtime.result import ErrorKind, ParseResult
 
@@ -40,6 +44,7 @@ class VenvyNLAgent:
         model_dir: str | os.PathLike | None = None,
         *,
         grammar: bool = True,
+        grounding: bool = True,
         few_shot=(),
         n_threads: int | None = None,
         progress=None,
@@ -56,6 +61,7 @@ class VenvyNLAgent:
         self.loaded = loading.load(self.spec, n_threads)
         self.spec = self.loaded.spec  # the merged model when the adapter was merged
         self.grammar = grammar
+        self.grounding = grounding and grammar
         self.few_shot = tuple(few_shot)
         self.max_tokens = max_tokens
         self.calibration = self.spec.calibration
@@ -77,14 +83,13 @@ class VenvyNLAgent:
         # prompt and decode
         request, tokens = self._prompt_tokens(request, warnings)
         decode_started = time.perf_counter()
-        answer, probs, timing = decoding.decode(
-            self.loaded, tokens, self._prefix_tokens(), use_grammar=self.grammar, max_tokens=self.max_tokens
+        decoded = decoding.decode(
+            self.loaded, tokens, self._prefix_tokens(), use_grammar=self.grammar, max_tokens=self.max_tokens,
+            grounder=grounding.Grounder(request) if self.grounding else None,
         )
+        answer, probs, timing = decoded.answer, decoded.probs, decoded.timing
         decode_s = time.perf_counter() - decode_started
-        # score: the product and the minimum of the chosen tokens' probabilities, calibrated
-        raw_score = math.exp(sum(math.log(max(p, 1e-300)) for p in probs)) if probs else 0.0
-        min_prob = min(probs) if probs else 0.0
-        calibrated = confidence.apply(self.calibration, raw_score, min_prob)
+        chosen = [p for p, choice in zip(probs, decoded.decisions) if choice]
         # parse the answer with the CLI's own parser; anything else is an error, never a command
         command, error_kind, error = None, None, None
         try:
@@ -94,10 +99,23 @@ class VenvyNLAgent:
         except contract.ContractError as exc:
             command, error_kind = None, ErrorKind.INVALID_ANSWER
             error = f"the model's answer {answer!r} is not a venvy command ({exc})."
+        ignored: list[str] = []
         if command is not None:
             warnings.extend(value_warnings(command, request))
+            ignored = grounding.ignored(command, request)
+            if ignored:
+                spans = ", ".join(repr(text) for text in ignored)
+                warnings.append(f"the command does not use {spans} from your request: check it.")
+        # score: products and minimums of the chosen tokens' probabilities, calibrated
+        features = confidence.Features(
+            prod=_product(probs), min=min(probs, default=0.0),
+            dprod=_product(chosen) if probs else 0.0, dmin=min(chosen, default=1.0) if probs else 0.0,
+            ignored=len(ignored),
+        )
         return ParseResult(
-            request=request, command=command, confidence=calibrated, raw_score=raw_score, min_prob=min_prob,
+            request=request, command=command, confidence=confidence.apply(self.calibration, features),
+            raw_score=features.prod, min_prob=features.min, decision_score=features.dprod,
+            decision_min=features.dmin, ignored=tuple(ignored),
             answer=answer, error_kind=error_kind, error=error, warnings=tuple(warnings),
             latency_s=time.perf_counter() - started, decode_s=decode_s,
             timing=timing,
@@ -142,3 +160,7 @@ class VenvyNLAgent:
                 n += 1
             self._prefix = a[:n]
         return self._prefix
+
+
+def _product(probs: list[float]) -> float:
+    return math.exp(sum(math.log(max(p, 1e-300)) for p in probs))

@@ -1,11 +1,31 @@
-"""Raw model score -> calibrated confidence, with the block that calibration fitting
-(venvy.nl.pipeline.calibrate) stores in the model's manifest.json."""
+"""Raw model scores -> calibrated confidence, with the block that calibration fitting
+(venvy.nl.pipeline.calibrate) stores in the model's manifest.json.
+
+The features all come from one parse: the product ("prod") and minimum ("min") of the
+chosen tokens' unconstrained probabilities, the same over the tokens where there was a
+choice ("dprod", "dmin"), and how many value-like spans of the request the command
+ignores ("ignored"). The block names one probability feature, Platt's a and b, and
+optionally a coefficient for the ignored spans:
+
+    P(right) = sigmoid(a * logit(feature) + b + c * ignored)
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 EPS = 1e-6
+PROB_FEATURES = ("prod", "min", "dprod", "dmin")
+
+
+@dataclass(frozen=True)
+class Features:
+    prod: float = 0.0
+    min: float = 0.0
+    dprod: float = 0.0
+    dmin: float = 0.0
+    ignored: int = 0
 
 
 def logit(p: float) -> float:
@@ -20,9 +40,11 @@ def sigmoid(z: float) -> float:
     return e / (1 + e)
 
 
-def apply(calibration: dict | None, raw_score: float, min_prob: float | None = None) -> float:
-    """Calibrated confidence; the raw score itself when there is no calibration."""
+def apply(calibration: dict | None, features: Features) -> float:
+    """Calibrated confidence; the raw product when there is no calibration."""
     if not calibration or calibration.get("method") != "platt":
-        return float(raw_score)
-    x = min_prob if calibration.get("feature") == "min" and min_prob is not None else raw_score
-    return sigmoid(calibration["a"] * logit(x) + calibration["b"])
+        return float(features.prod)
+    name = calibration.get("feature", "prod")
+    x = getattr(features, name) if name in PROB_FEATURES else features.prod
+    z = calibration["a"] * logit(x) + calibration["b"] + calibration.get("c_ignored", 0.0) * features.ignored
+    return sigmoid(z)

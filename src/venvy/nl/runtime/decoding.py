@@ -2,8 +2,13 @@
 
 At each step the highest-logit token the grammar allows is taken. The grammar is
 applied to the top candidates first and to the whole vocabulary only when none of
-them fits. The probability of each chosen token comes from the model's own,
-unconstrained softmax: that is what the confidence is built from.
+them fits. With a Grounder (venvy.nl.runtime.grounding), a token that would make a
+free-text value (name, path, package, requirements file) anything but a span of the
+request is not allowed either. The probability of each chosen token comes from the
+model's own, unconstrained softmax: that is what the confidence is built from. A step
+is a decision when more than one of the top candidates was allowed; the steps where
+the grammar (or grounding) left one choice are marked, so the confidence can leave
+them out.
 
 The prompt's common prefix stays in the KV cache between requests; in a fresh
 process it comes from a KV state file when one matches (venvy.nl.runtime.prefix_cache).
@@ -13,6 +18,8 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from venvy.errors import ModelError
 from venvy.nl import grammar
@@ -20,14 +27,26 @@ from venvy.nl.runtime import prefix_cache
 from venvy.nl.runtime.loading import N_CTX, LoadedModel
 from venvy.nl.runtime.result import Timing
 
+if TYPE_CHECKING:
+    from venvy.nl.runtime.grounding import Grounder
+
 TOP_K = 32  # grammar is tried on these candidates before the whole vocabulary
+MAX_CHECKS = 4096  # grounding checks per step, best allowed tokens first
+
+
+@dataclass(frozen=True)
+class Decoded:
+    answer: str
+    probs: list[float]  # the chosen tokens' unconstrained probabilities, the end included
+    decisions: list[bool]  # per token: was there more than one allowed choice
+    timing: Timing
 
 
 def decode(
-    loaded: LoadedModel, tokens: list[int], prefix: list[int], *, use_grammar: bool, max_tokens: int
-) -> tuple[str, list[float], Timing]:
-    """Greedy decoding (grammar-masked argmax); returns (answer, chosen tokens' probabilities,
-    where the time went)."""
+    loaded: LoadedModel, tokens: list[int], prefix: list[int], *, use_grammar: bool, max_tokens: int,
+    grounder: "Grounder | None" = None,
+) -> Decoded:
+    """Greedy decoding (grammar-masked, optionally grounded argmax)."""
     import llama_cpp
     import numpy as np
 
@@ -43,21 +62,29 @@ def decode(
     scratch = Candidates(n_vocab)
     out: list[int] = []
     probs: list[float] = []
+    decisions: list[bool] = []
+    text = ""
     for _ in range(max_tokens):
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,))
         top = logits.max()
         log_z = top + math.log(float(np.exp(logits - top).sum()))
         if sampler is None:
-            token = int(logits.argmax())
+            token, choice = int(logits.argmax()), True
         else:
-            token = masked_argmax(sampler, logits, scratch)
+            check = None
+            if grounder is not None:
+                check = lambda t, so_far=text: grounder.ok(so_far + piece(loaded, t))  # noqa: E731
+            token, choice = masked_argmax(sampler, logits, scratch, check)
             if token < 0:
                 break  # nothing allowed: cannot happen with a complete grammar
             llama_cpp.llama_sampler_accept(sampler, token)
         probs.append(math.exp(float(logits[token]) - log_z))
+        decisions.append(choice)
         if llama_cpp.llama_vocab_is_eog(vocab, token):
             break
         out.append(token)
+        if grounder is not None:
+            text += piece(loaded, token)
         if llm.n_tokens >= N_CTX:
             break
         step_started = time.perf_counter()
@@ -65,7 +92,22 @@ def decode(
         steps_s += time.perf_counter() - step_started
     timing = Timing(prompt_s=prompt_s, prompt_tokens=prompt_tokens, steps=len(out), steps_s=steps_s,
                     answer_tokens=len(probs))
-    return llm.detokenize(out).decode("utf-8", "replace").strip(), probs, timing
+    answer = llm.detokenize(out).decode("utf-8", "replace").strip()
+    return Decoded(answer=answer, probs=probs, decisions=decisions, timing=timing)
+
+
+def piece(loaded: LoadedModel, token: int) -> str:
+    """A token's text (cached per model); end-of-generation tokens have none."""
+    text = loaded.pieces.get(token)
+    if text is None:
+        import llama_cpp
+
+        if llama_cpp.llama_vocab_is_eog(loaded.llm._model.vocab, token):
+            text = ""
+        else:
+            text = loaded.llm.detokenize([token]).decode("utf-8", "replace")
+        loaded.pieces[token] = text
+    return text
 
 
 def eval_prompt(loaded: LoadedModel, tokens: list[int], prefix: list[int]) -> int:
@@ -112,17 +154,34 @@ def grammar_sampler(loaded: LoadedModel):
     return loaded.grammar_sampler
 
 
-def masked_argmax(sampler, logits, scratch: "Candidates") -> int:
-    """The best token the grammar allows: among the top TOP_K first, then the whole vocabulary."""
+def masked_argmax(sampler, logits, scratch: "Candidates", check=None) -> tuple[int, bool]:
+    """(the best token the grammar allows, whether that was a choice): among the top TOP_K
+    first, then the whole vocabulary. `check(token)`, when given, must hold too (grounding);
+    when no allowed token passes it, the grammar's best is taken anyway. A choice: at least
+    two tokens were allowed (among the top TOP_K, or in the whole vocabulary)."""
     import numpy as np
 
     k = min(TOP_K, len(logits) - 1)
     top = np.argpartition(-logits, k)[:k]
+    fallback = -1
     for ids in (top, None):
         allowed_ids, allowed_logits = scratch.apply(sampler, logits, ids)
-        if len(allowed_ids):
-            return int(allowed_ids[int(np.argmax(allowed_logits))])
-    return -1
+        if not len(allowed_ids):
+            continue
+        order = np.argsort(-allowed_logits, kind="stable")
+        if check is None:
+            return int(allowed_ids[order[0]]), len(allowed_ids) > 1
+        passing = []
+        for i in order[:MAX_CHECKS]:
+            if check(int(allowed_ids[i])):
+                passing.append(int(allowed_ids[i]))
+                if len(passing) == 2:
+                    break
+        if passing:
+            return passing[0], len(passing) > 1
+        if fallback < 0:
+            fallback = int(allowed_ids[order[0]])
+    return fallback, False
 
 
 class Candidates:

@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from venvy.errors import ModelError
 from venvy.nl.runtime import base_model, threads
@@ -37,6 +37,7 @@ class LoadedModel:
     load_s: float
     threads: threads.Choice
     grammar_sampler: object = None  # llama_sampler_p, built lazily by venvy.nl.runtime.decoding
+    pieces: dict = field(default_factory=dict)  # token id -> its text, filled by decoding as needed
 
     def close(self) -> None:
         import llama_cpp

@@ -42,6 +42,9 @@ class ParseResult:
     confidence: float = 0.0  # calibrated P(right command); the raw score without calibration
     raw_score: float = 0.0  # product of the chosen tokens' unconstrained probabilities
     min_prob: float = 0.0  # the smallest of those probabilities
+    decision_score: float = 0.0  # product over the tokens where there was a choice (not forced)
+    decision_min: float = 0.0  # the smallest of those
+    ignored: tuple[str, ...] = ()  # value-like spans of the request the command does not use
     answer: str = ""  # the model's text, before parsing
     error_kind: ErrorKind | None = None
     error: str | None = None  # a sentence for a person, when error_kind is set

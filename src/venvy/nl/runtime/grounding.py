@@ -1,0 +1,169 @@
+"""Values grounded in the request, and the parts of the request a command ignores.
+
+Two checks on one idea: a command's free-text values come from the request, and what the
+request states plainly should show up in the command.
+
+- Decoding (`Grounder`): while the model writes a name, a path, a requirements file or a
+  package, the value written so far must be a span of the request (case-insensitive; for a
+  package list, each package). venvy.nl.runtime.decoding drops candidate tokens that break
+  this, so a value can be copied but never made up. The dataset never needs more: every
+  such value in it is a span of its request (docs/wizard.md#grounding). Versions, numbers
+  and choices are not free text: the grammar already bounds them, and their documented
+  normalizations (`py312` -> `3.12`, "two weeks" -> `14`) are not spans.
+- Coverage (`ignored`): the value-like spans of a request (a version, a path or file, a
+  pinned package, a duration, a quoted word) that the command does not use. The agent turns
+  them into a warning, and calibration (venvy.nl.pipeline.calibrate) fits how much an
+  ignored span lowers the confidence, on val.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from venvy.nl import contract
+
+FREE_TEXT = ("NAME", "DIR", "FILE", "PATH", "LIST")
+
+
+@lru_cache(maxsize=None)
+def _value_kinds() -> dict[str, tuple[str | None, dict[str, str | None]]]:
+    """command -> (positional kind, {flag: kind or None for a bare flag})."""
+    table = {}
+    for name, spec in contract.commands().items():
+        positional = spec.positional.kind if spec.positional is not None else None
+        flags = {opt.flag: (None if opt.is_flag else opt.kind) for opt in spec.options}
+        table[name] = (positional, flags)
+    return table
+
+
+def values(answer: str) -> list[tuple[str, str]]:
+    """(kind, text) of each value in a (maybe partial) answer like "create --name back";
+    the last one may be unfinished."""
+    words = answer.split(" ")
+    if not words or words[0] not in _value_kinds():
+        return []
+    positional, flags = _value_kinds()[words[0]]
+    out, expect = [], positional
+    for word in words[1:]:
+        if expect is not None and not word.startswith("--"):
+            out.append((expect, word))
+            expect = None
+        elif word in flags:
+            expect = flags[word]
+        else:
+            expect = None
+    return out
+
+
+class Grounder:
+    """Is an answer's free text a span of the request? One per parse."""
+
+    def __init__(self, request: str):
+        self.request = request.lower()
+
+    def spans(self, text: str) -> bool:
+        return text.lower() in self.request
+
+    def ok(self, answer: str) -> bool:
+        for kind, text in values(answer):
+            if kind not in FREE_TEXT or not text:
+                continue
+            parts = text.split(",") if kind == "LIST" else [text]
+            if any(part and not self.spans(part) for part in parts):
+                return False
+        return True
+
+
+# --------------------------------------------------------------------------
+# Coverage: what the request states and the command leaves out
+# --------------------------------------------------------------------------
+
+_WORD_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
+}
+_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+_NUMBER = r"(\d{1,5}|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + ")"
+DURATION = re.compile(
+    r"\b(half\s+a|" + _NUMBER[1:-1] + r")[\s-]+(day|week|fortnight|month|year)s?\b", re.IGNORECASE
+)
+VERSION = re.compile(
+    r"(?<![\w.=<>~!])(?:python|py)?\s?-?(\d)(?:\.(\d{1,2})(?:\.\d{1,3})?|(\d{1,2}))?(?![\w.])", re.IGNORECASE
+)
+PINNED = re.compile(r"\b[A-Za-z][\w.\-\[\]]*\s?(?:==|>=|<=|~=|!=)\s?[\w.*]*[\w*]")
+QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'`]([^\"'`]{1,100}?)[\"'`](?=[\s.,;:!?]|$)")
+WORD = re.compile(r"\S+")
+PATH_SUFFIXES = (".txt", ".in", ".cfg", ".toml")
+
+
+def _version_text(match: re.Match) -> str | None:
+    """'3.12' for 'py312', 'python 3.12', '3.12.1'; None for a bare number like '5' (no version)."""
+    major, minor, packed = match.group(1), match.group(2), match.group(3)
+    whole = match.group(0).strip().lower()
+    if minor is None and packed is None:
+        return major if whole.startswith(("py", "python")) else None
+    if minor is None:
+        if not whole.startswith(("py", "python")):
+            return None  # "12" or "312" alone: a count, not a version
+        minor = packed
+    if major not in "23":
+        return None
+    return f"{major}.{int(minor)}"
+
+
+def _path_text(word: str) -> str | None:
+    """The path in a whitespace-separated word ("~/work/x/", "./env", "requirements.txt"),
+    without surrounding quotes, punctuation or a trailing slash; None when it is not one."""
+    text = word.lstrip("\"'`(").rstrip("\"'`,;:!?)")
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1]  # the end of a sentence
+    if "://" in text or not ("/" in text or text.startswith("~") or text.lower().endswith(PATH_SUFFIXES)):
+        return None
+    return text.rstrip("/") or text
+
+
+def _days(match: re.Match) -> int:
+    number, unit = match.group(1).lower(), match.group(2).lower()
+    if number.startswith("half"):
+        return _UNIT_DAYS[unit] // 2
+    n = int(number) if number.isdigit() else _WORD_NUMBERS[number]
+    return n * _UNIT_DAYS[unit]
+
+
+def ignored(command: str | None, request: str) -> list[str]:
+    """The value-like spans of `request` that `command` (canonical, "venvy ...") does not use,
+    in request order; [] for no command."""
+    if not command:
+        return []
+    parsed = contract.parse(command)
+    used = " ".join(str(v) for v in parsed.params.values() if v is not None and not isinstance(v, bool)).lower()
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(match: re.Match, covered: bool, text: str | None = None) -> None:
+        start, end = match.span()
+        if any(s < end and start < e for s, e in taken):
+            return
+        taken.append((start, end))
+        if not covered:
+            found.append((start, (text or match.group(0)).strip()))
+
+    for m in QUOTED.finditer(request):
+        add(m, m.group(1).strip().lower() in used, m.group(1))
+    for m in PINNED.finditer(request):
+        add(m, re.sub(r"\s", "", m.group(0)).lower() in used)
+    for m in WORD.finditer(request):
+        text = _path_text(m.group(0))
+        if text:
+            home = text in ("~", "$HOME") and " --home" in command
+            add(m, home or text.lower() in used, text)
+    for m in DURATION.finditer(request):
+        add(m, " --days " in command or parsed.params.get("days") == _days(m))
+    for m in VERSION.finditer(request):
+        version = _version_text(m)
+        if version is not None:
+            python = str(parsed.params.get("python") or "")
+            add(m, python == version or version in used or m.group(0).strip().lower() in used)
+    return [text for _, text in sorted(found)]
