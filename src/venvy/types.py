@@ -46,7 +46,8 @@ class VersionType(click.ParamType):
 
     def gbnf(self) -> tuple[str, str]:
         # what a model writes: the bare form (3, 3.11, 3.11.4); convert() also takes "py3.11"
-        return "version", '[0-9] [0-9]? ("." [0-9] [0-9]?){0,2}'
+        # one digit before the first dot: "py36" means 3.6, and "36" is no Python version
+        return "version", '[0-9] ("." [0-9] [0-9]?){0,2}'
 
     def convert(self, value, param, ctx):
         match = VERSION_RE.fullmatch(str(value).strip())

@@ -63,6 +63,38 @@ def test_ignored_spans(request_text, command, expected):
     assert ignored(command, request_text) == expected
 
 
+def test_open_options_follow_the_canonical_order():
+    from venvy.nl.runtime.grounding import open_options
+
+    assert open_options("create --name ml", ["version", "file"]) == [" --python ", " --requirements "]
+    assert open_options("create --name ml --path x", ["version"]) == []  # --python comes before --path
+    assert open_options("ls --sort size", ["version"]) == [" --python "]
+    assert open_options("cleanup --dry-run", ["duration"]) == []
+    assert open_options("cleanup", ["duration"]) == [" --days "]
+    assert open_options("current", ["path"]) == []
+
+
+def test_an_answer_that_leaves_a_value_out_must_go_on_with_an_option_that_takes_it():
+    g = Grounder("create an env named ml with python 3.10")
+    assert g.must_go_on("create --name ml")
+    assert g.pending == [" --python "]
+    assert not g.allows("create --name ml", "", end=True)  # the end is not allowed now
+    assert not g.allows("create --name ml", " --path", end=False)
+    assert g.allows("create --name ml", " --", end=False)
+    assert g.allows("create --name ml --", "python", end=False)
+    g.advance("create --name ml --python ")
+    assert g.pending == []
+    assert g.allows("create --name ml --python 3.10", "", end=True)
+    assert not g.must_go_on("create --name ml --python 3.10")  # nothing left out
+
+
+def test_completion_stops_where_no_option_can_take_the_value():
+    g = Grounder("list my venvs, I am in ~/code/app")
+    assert not g.must_go_on("ls")  # ls has no option for a path
+    off = Grounder("create an env named ml with python 3.10", complete=False)
+    assert not off.must_go_on("create --name ml")
+
+
 def _dataset_rows():
     for split in ("train", "val"):
         for line in (ROOT / "data" / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():

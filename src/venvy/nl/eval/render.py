@@ -65,6 +65,10 @@ def render_summary(result: dict) -> str:
     for t in result["thresholds"]:
         lines.append(f"  {t['threshold']:.2f}  {pct(t['coverage']):>7}  {pct(t['precision']):>7}")
     lines.append(f"expected calibration error {result['reliability']['ece']:.3f}" if result["n"] else "")
+    wrong = result.get("wrong_destructive") or {}
+    if wrong:
+        lines.append("wrong destructive answers (rm, cleanup without --dry-run) at confidence >= t: "
+                     + ", ".join(f"{t}: {n}" for t, n in wrong.items()))
     return "\n".join(lines)
 
 
@@ -189,7 +193,7 @@ def per_command_table(data: dict, set_name: str) -> str:
     return table(header, rows)
 
 
-def threshold_rows(data: dict, sets=("val", "test", "handwritten")) -> tuple[list, list]:
+def threshold_rows(data: dict, sets=("val", "test", "handwritten", "blind")) -> tuple[list, list]:
     present = [s for s in sets if _ok(data["runs"].get(s, {}).get(REFERENCE))]
     header = ["confidence ≥", *[f"{s}: coverage / precision" for s in present]]
     rows = []
@@ -200,7 +204,9 @@ def threshold_rows(data: dict, sets=("val", "test", "handwritten")) -> tuple[lis
             cells.append(f"{pct(entry['coverage'])} / {pct(entry['precision'])}")
         rows.append([f"{t:.2f}", *cells])
     eces = ["ECE", *[f"{data['runs'][s][REFERENCE]['reliability']['ece']:.3f}" for s in present]]
-    return header, rows + [eces]
+    wrong = ["wrong destructive at ≥ 0.8",
+             *[str(data["runs"][s][REFERENCE].get("wrong_destructive", {}).get("0.8", "–")) for s in present]]
+    return header, rows + [eces, wrong]
 
 
 def _size_cell(size: dict) -> str:

@@ -45,6 +45,7 @@ class VenvyNLAgent:
         *,
         grammar: bool = True,
         grounding: bool = True,
+        completion: bool = True,
         few_shot=(),
         n_threads: int | None = None,
         progress=None,
@@ -62,6 +63,7 @@ class VenvyNLAgent:
         self.spec = self.loaded.spec  # the merged model when the adapter was merged
         self.grammar = grammar
         self.grounding = grounding and grammar
+        self.completion = completion and self.grounding
         self.few_shot = tuple(few_shot)
         self.max_tokens = max_tokens
         self.calibration = self.spec.calibration
@@ -85,7 +87,7 @@ class VenvyNLAgent:
         decode_started = time.perf_counter()
         decoded = decoding.decode(
             self.loaded, tokens, self._prefix_tokens(), use_grammar=self.grammar, max_tokens=self.max_tokens,
-            grounder=grounding.Grounder(request) if self.grounding else None,
+            grounder=grounding.Grounder(request, complete=self.completion) if self.grounding else None,
         )
         answer, probs, timing = decoded.answer, decoded.probs, decoded.timing
         decode_s = time.perf_counter() - decode_started

@@ -73,8 +73,10 @@ def decode(
         else:
             check = None
             if grounder is not None:
-                check = lambda t, so_far=text: grounder.ok(so_far + piece(loaded, t))  # noqa: E731
+                check = lambda t, so_far=text: grounder.allows(so_far, piece(loaded, t), is_eog(vocab, t))  # noqa: E731
             token, choice = masked_argmax(sampler, logits, scratch, check)
+            if grounder is not None and token >= 0 and is_eog(vocab, token) and grounder.must_go_on(text):
+                token, choice = masked_argmax(sampler, logits, scratch, check)  # the end is not allowed now
             if token < 0:
                 break  # nothing allowed: cannot happen with a complete grammar
             llama_cpp.llama_sampler_accept(sampler, token)
@@ -85,6 +87,7 @@ def decode(
         out.append(token)
         if grounder is not None:
             text += piece(loaded, token)
+            grounder.advance(text)
         if llm.n_tokens >= N_CTX:
             break
         step_started = time.perf_counter()
@@ -94,6 +97,12 @@ def decode(
                     answer_tokens=len(probs))
     answer = llm.detokenize(out).decode("utf-8", "replace").strip()
     return Decoded(answer=answer, probs=probs, decisions=decisions, timing=timing)
+
+
+def is_eog(vocab, token: int) -> bool:
+    import llama_cpp
+
+    return bool(llama_cpp.llama_vocab_is_eog(vocab, token))
 
 
 def piece(loaded: LoadedModel, token: int) -> str:

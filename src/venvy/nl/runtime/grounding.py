@@ -40,7 +40,7 @@ def _value_kinds() -> dict[str, tuple[str | None, dict[str, str | None]]]:
 def values(answer: str) -> list[tuple[str, str]]:
     """(kind, text) of each value in a (maybe partial) answer like "create --name back";
     the last one may be unfinished."""
-    words = answer.split(" ")
+    words = answer.lstrip().split(" ")
     if not words or words[0] not in _value_kinds():
         return []
     positional, flags = _value_kinds()[words[0]]
@@ -56,14 +56,60 @@ def values(answer: str) -> list[tuple[str, str]]:
     return out
 
 
-class Grounder:
-    """Is an answer's free text a span of the request? One per parse."""
+MAX_COMPLETIONS = 3  # options added because the answer left a span of the request out
 
-    def __init__(self, request: str):
+
+class Grounder:
+    """One per parse: is an answer's free text a span of the request, and must the answer go
+    on because it leaves a value of the request out?
+
+    Completion: when the model ends an answer that ignores a value-like span of the request
+    (a version, a path, a pinned package, a duration, a quoted word) and an option that takes
+    that kind of value can still follow, the end is not allowed; the answer must go on with
+    one of those options (`pending`), whose value the model then writes (grounded). The
+    tokens this forces keep their own, low, model probability, so the confidence shows it."""
+
+    def __init__(self, request: str, complete: bool = True):
+        self.original = request
         self.request = request.lower()
+        self.complete = complete
+        self.pending: list[str] = []
+        self.base = ""
+        self.completions = 0
 
     def spans(self, text: str) -> bool:
         return text.lower() in self.request
+
+    def allows(self, text: str, piece: str, end: bool) -> bool:
+        """May the answer `text` go on with this token (`piece`; `end`: the end of the answer)?"""
+        if self.pending:
+            if end:
+                return False
+            tail = (text + piece)[len(self.base):]
+            if not any(t.startswith(tail) or tail.startswith(t) for t in self.pending):
+                return False
+        return self.ok(text + piece)
+
+    def advance(self, text: str) -> None:
+        """The answer is now `text`: a pending option fully written is done."""
+        if self.pending and any(text[len(self.base):].startswith(t) for t in self.pending):
+            self.pending = []
+
+    def must_go_on(self, text: str) -> bool:
+        """The model chose to end the answer `text`: set the options it must go on with instead,
+        when it leaves a span of the request out that one of them could take."""
+        if not self.complete or self.completions >= MAX_COMPLETIONS:
+            return False
+        try:
+            spans = ignored_spans(f"{contract.PREFIX} {text}", self.original)
+        except contract.ContractError:
+            return False
+        options = open_options(text, sorted({sort for sort, _ in spans}))
+        if not options:
+            return False
+        self.pending, self.base = options, text
+        self.completions += 1
+        return True
 
     def ok(self, answer: str) -> bool:
         for kind, text in values(answer):
@@ -132,38 +178,69 @@ def _days(match: re.Match) -> int:
     return n * _UNIT_DAYS[unit]
 
 
+# the kinds of option a span of each sort can fill
+SPAN_KINDS = {
+    "quoted": ("NAME",),
+    "pinned": ("LIST",),
+    "path": ("DIR", "PATH"),
+    "file": ("FILE",),
+    "duration": ("N",),
+    "version": ("VERSION",),
+}
+
+
 def ignored(command: str | None, request: str) -> list[str]:
     """The value-like spans of `request` that `command` (canonical, "venvy ...") does not use,
     in request order; [] for no command."""
+    return [text for _, text in ignored_spans(command, request)]
+
+
+def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
+    """(sort, text) of each value-like span of `request` that `command` does not use; sort is
+    a key of SPAN_KINDS."""
     if not command:
         return []
     parsed = contract.parse(command)
     used = " ".join(str(v) for v in parsed.params.values() if v is not None and not isinstance(v, bool)).lower()
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, str, str]] = []
     taken: list[tuple[int, int]] = []
 
-    def add(match: re.Match, covered: bool, text: str | None = None) -> None:
+    def add(match: re.Match, sort: str, covered: bool, text: str | None = None) -> None:
         start, end = match.span()
         if any(s < end and start < e for s, e in taken):
             return
         taken.append((start, end))
         if not covered:
-            found.append((start, (text or match.group(0)).strip()))
+            found.append((start, sort, (text or match.group(0)).strip()))
 
     for m in QUOTED.finditer(request):
-        add(m, m.group(1).strip().lower() in used, m.group(1))
+        add(m, "quoted", m.group(1).strip().lower() in used, m.group(1))
     for m in PINNED.finditer(request):
-        add(m, re.sub(r"\s", "", m.group(0)).lower() in used)
+        add(m, "pinned", re.sub(r"\s", "", m.group(0)).lower() in used)
     for m in WORD.finditer(request):
         text = _path_text(m.group(0))
         if text:
             home = text in ("~", "$HOME") and " --home" in command
-            add(m, home or text.lower() in used, text)
+            sort = "file" if text.lower().endswith(PATH_SUFFIXES) else "path"
+            add(m, sort, home or text.lower() in used, text)
     for m in DURATION.finditer(request):
-        add(m, " --days " in command or parsed.params.get("days") == _days(m))
+        add(m, "duration", " --days " in command or parsed.params.get("days") == _days(m))
     for m in VERSION.finditer(request):
         version = _version_text(m)
         if version is not None:
             python = str(parsed.params.get("python") or "")
-            add(m, python == version or version in used or m.group(0).strip().lower() in used)
-    return [text for _, text in sorted(found)]
+            add(m, "version", python == version or version in used or m.group(0).strip().lower() in used)
+    return [(sort, text) for _, sort, text in sorted(found)]
+
+
+def open_options(answer: str, sorts: list[str]) -> list[str]:
+    """The options a complete `answer` ("create --name x") could still add, in the grammar's
+    canonical order, that take a value of one of these span sorts: " --python " etc."""
+    words = answer.strip().split(" ")
+    spec = contract.commands().get(words[0])
+    if spec is None:
+        return []
+    kinds = {kind for sort in sorts for kind in SPAN_KINDS[sort]}
+    used = [i for i, opt in enumerate(spec.options) if opt.flag in words[1:]]
+    after = max(used) + 1 if used else 0
+    return [f" {opt.flag} " for opt in spec.options[after:] if not opt.is_flag and opt.kind in kinds]
