@@ -49,6 +49,11 @@ def test_grounder_accepts_spans_and_refuses_made_up_text():
         ("env with django==5.0.6.", "venvy create --packages django", ["django==5.0.6"]),
         ("remove envs idle for two weeks", "venvy cleanup", ["two weeks"]),
         ("remove envs idle for two weeks", "venvy cleanup --days 14", []),
+        ("remove envs idle for three days", "venvy cleanup --days 30", ["three days"]),  # a wrong count
+        ("remove envs idle for a month and a half", "venvy cleanup --days 45", []),
+        ("remove envs idle for forty-five days", "venvy cleanup --days 45", []),
+        ("remove envs idle for half a year", "venvy cleanup --days 180", []),
+        ("remove envs idle for 12 months", "venvy cleanup --days 365", []),
         ("remove envs older than 90 days", "venvy cleanup", []),  # 90 is the default: canonical leaves it out
         ("delete 'old-api' now", "venvy rm old-api", []),
         ("delete 'old-api' now", "venvy rm api", ["old-api"]),

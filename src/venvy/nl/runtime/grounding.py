@@ -127,13 +127,17 @@ class Grounder:
 
 _WORD_NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "hundred": 100,
 }
 _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
-_NUMBER = r"(\d{1,5}|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + ")"
+_WORD = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
 DURATION = re.compile(
-    r"\b(half\s+a|" + _NUMBER[1:-1] + r")[\s-]+(day|week|fortnight|month|year)s?\b", re.IGNORECASE
+    rf"\b(half\s+an?|(?:an?\s+)?hundred|\d{{1,5}}|(?:{_WORD})(?:-(?:{_WORD}))?)[\s-]+"
+    rf"(day|week|fortnight|month|year)s?(\s+and\s+a\s+half)?\b",
+    re.IGNORECASE,
 )
 VERSION = re.compile(
     r"(?<![\w.=<>~!])(?:python|py)?\s?-?(\d)(?:\.(\d{1,2})(?:\.\d{1,3})?|(\d{1,2}))?(?![\w.])", re.IGNORECASE
@@ -171,11 +175,20 @@ def _path_text(word: str) -> str | None:
 
 
 def _days(match: re.Match) -> int:
-    number, unit = match.group(1).lower(), match.group(2).lower()
+    """The days a duration means, as the dataset counts them: a month is 30 days, a year 365,
+    twelve months a year, half a year 180."""
+    number, unit, half = match.group(1).lower(), match.group(2).lower(), match.group(3)
     if number.startswith("half"):
-        return _UNIT_DAYS[unit] // 2
-    n = int(number) if number.isdigit() else _WORD_NUMBERS[number]
-    return n * _UNIT_DAYS[unit]
+        return 180 if unit == "year" else _UNIT_DAYS[unit] // 2
+    if number.isdigit():
+        n = int(number)
+    else:
+        n = sum(_WORD_NUMBERS[w] for w in re.split(r"[\s-]+", number) if w not in ("a", "an")) or 1
+    if unit == "month" and n % 12 == 0:
+        days = n // 12 * 365
+    else:
+        days = n * _UNIT_DAYS[unit]
+    return days + (_UNIT_DAYS[unit] // 2 if half else 0)
 
 
 # the kinds of option a span of each sort can fill
@@ -224,7 +237,7 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
             sort = "file" if text.lower().endswith(PATH_SUFFIXES) else "path"
             add(m, sort, home or text.lower() in used, text)
     for m in DURATION.finditer(request):
-        add(m, "duration", " --days " in command or parsed.params.get("days") == _days(m))
+        add(m, "duration", parsed.params.get("days") == _days(m))
     for m in VERSION.finditer(request):
         version = _version_text(m)
         if version is not None:
