@@ -346,13 +346,13 @@ def test_without_grammar_the_answer_is_still_validated(model, monkeypatch):
     for answer in INVALID_ANSWERS:
         seen = {}
 
-        def fake_decode(loaded, tokens, prefix, *, use_grammar, max_tokens, answer=answer):
-            seen["use_grammar"] = use_grammar
-            return answer, [0.9] * 3, Timing()
+        def fake_decode(loaded, tokens, prefix, *, use_grammar, max_tokens, grounder, answer=answer):
+            seen["use_grammar"], seen["grounder"] = use_grammar, grounder
+            return decoding.Decoded(answer=answer, probs=[0.9] * 3, decisions=[True] * 3, timing=Timing())
 
         monkeypatch.setattr(decoding, "decode", fake_decode)
         result = raw.parse("list my venvs")
-        assert seen["use_grammar"] is False
+        assert seen["use_grammar"] is False and seen["grounder"] is None  # grounding needs the grammar
         assert result.command is None and result.answer == answer, result
         assert result.error_kind is ErrorKind.INVALID_ANSWER and "is not a venvy command" in result.error
 

@@ -79,9 +79,19 @@ def test_open_options_follow_the_canonical_order():
     assert open_options("current", ["path"]) == []
 
 
+def test_missing_options_go_where_canonical_order_puts_them():
+    from venvy.nl.runtime.grounding import missing_options
+
+    answer = "create --name MyApp --requirements req.txt"
+    assert missing_options(answer, ["pinned"]) == (answer.index(" --requirements"), [" --packages "])
+    assert missing_options(answer, ["version"]) == (answer.index(" --requirements"), [" --python "])
+    assert missing_options("create --name x", ["version"]) == (len("create --name x"), [" --python "])
+    assert missing_options("create --packages a --requirements r.txt", ["pinned"]) == (40, [])  # used already
+
+
 def test_an_answer_that_leaves_a_value_out_must_go_on_with_an_option_that_takes_it():
     g = Grounder("create an env named ml with python 3.10")
-    assert g.must_go_on("create --name ml")
+    assert g.must_go_on("create --name ml") == len("create --name ml")
     assert g.pending == [" --python "]
     assert not g.allows("create --name ml", "", end=True)  # the end is not allowed now
     assert not g.allows("create --name ml", " --path", end=False)
@@ -90,14 +100,17 @@ def test_an_answer_that_leaves_a_value_out_must_go_on_with_an_option_that_takes_
     g.advance("create --name ml --python ")
     assert g.pending == []
     assert g.allows("create --name ml --python 3.10", "", end=True)
-    assert not g.must_go_on("create --name ml --python 3.10")  # nothing left out
+    assert g.must_go_on("create --name ml --python 3.10") is None  # nothing left out
+    back = Grounder("env ml on python 3.10 from req.txt")
+    assert back.must_go_on("create --name ml --requirements req.txt") == len("create --name ml")
+    assert back.pending == [" --python "] and back.base == "create --name ml"
 
 
 def test_completion_stops_where_no_option_can_take_the_value():
     g = Grounder("list my venvs, I am in ~/code/app")
-    assert not g.must_go_on("ls")  # ls has no option for a path
+    assert g.must_go_on("ls") is None  # ls has no option for a path
     off = Grounder("create an env named ml with python 3.10", complete=False)
-    assert not off.must_go_on("create --name ml")
+    assert off.must_go_on("create --name ml") is None
 
 
 def _dataset_rows():

@@ -64,6 +64,8 @@ def decode(
     probs: list[float] = []
     decisions: list[bool] = []
     text = ""
+    n_answer_start = llm.n_tokens  # KV position of the first answer token
+    rewinds = 0  # steps spent going back for a missing option
     for _ in range(max_tokens):
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,))
         top = logits.max()
@@ -75,8 +77,21 @@ def decode(
             if grounder is not None:
                 check = lambda t, so_far=text: grounder.allows(so_far, piece(loaded, t), is_eog(vocab, t))  # noqa: E731
             token, choice = masked_argmax(sampler, logits, scratch, check)
-            if grounder is not None and token >= 0 and is_eog(vocab, token) and grounder.must_go_on(text):
-                token, choice = masked_argmax(sampler, logits, scratch, check)  # the end is not allowed now
+            at = grounder.must_go_on(text) if grounder is not None and token >= 0 and is_eog(vocab, token) else None
+            if at is not None:  # the end is not allowed now
+                if at < len(text):  # go back to where the missing option belongs
+                    keep = _token_index(loaded, out, at)
+                    if keep is None:
+                        grounder.pending = []  # not on a token boundary: leave the answer as it is
+                    else:
+                        del out[keep:], probs[keep:], decisions[keep:]
+                        text = text[:at]
+                        logits = _rewind(loaded, sampler, out, n_answer_start)
+                        rewinds += 1
+                        top = logits.max()
+                        log_z = top + math.log(float(np.exp(logits - top).sum()))
+                check = lambda t, so_far=text: grounder.allows(so_far, piece(loaded, t), is_eog(vocab, t))  # noqa: E731
+                token, choice = masked_argmax(sampler, logits, scratch, check)
             if token < 0:
                 break  # nothing allowed: cannot happen with a complete grammar
             llama_cpp.llama_sampler_accept(sampler, token)
@@ -93,10 +108,37 @@ def decode(
         step_started = time.perf_counter()
         llm.eval([token])
         steps_s += time.perf_counter() - step_started
-    timing = Timing(prompt_s=prompt_s, prompt_tokens=prompt_tokens, steps=len(out), steps_s=steps_s,
+    timing = Timing(prompt_s=prompt_s, prompt_tokens=prompt_tokens, steps=len(out) + rewinds, steps_s=steps_s,
                     answer_tokens=len(probs))
     answer = llm.detokenize(out).decode("utf-8", "replace").strip()
     return Decoded(answer=answer, probs=probs, decisions=decisions, timing=timing)
+
+
+def _token_index(loaded: LoadedModel, out: list[int], at: int) -> int | None:
+    """How many answer tokens make up exactly the first `at` characters (None: no boundary there)."""
+    length = 0
+    for i, token in enumerate(out):
+        if length == at:
+            return i
+        length += len(piece(loaded, token))
+    return len(out) if length == at else None
+
+
+def _rewind(loaded: LoadedModel, sampler, out: list[int], start: int):
+    """Cut the KV cache back to the answer `out` (out[-1] evaluated again, in a single step as
+    the loop did, for its logits), replay `out` through the grammar, return the logits."""
+    import llama_cpp
+    import numpy as np
+
+    llm = loaded.llm
+    keep = start + len(out) - 1
+    llm._ctx.kv_cache_seq_rm(-1, keep, -1)
+    llm.n_tokens = keep
+    llm.eval(out[-1:])
+    llama_cpp.llama_sampler_reset(sampler)
+    for token in out:
+        llama_cpp.llama_sampler_accept(sampler, token)
+    return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),)).copy()
 
 
 def is_eog(vocab, token: int) -> bool:

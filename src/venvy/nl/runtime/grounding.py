@@ -64,10 +64,12 @@ class Grounder:
     on because it leaves a value of the request out?
 
     Completion: when the model ends an answer that ignores a value-like span of the request
-    (a version, a path, a pinned package, a duration, a quoted word) and an option that takes
-    that kind of value can still follow, the end is not allowed; the answer must go on with
-    one of those options (`pending`), whose value the model then writes (grounded). The
-    tokens this forces keep their own, low, model probability, so the confidence shows it."""
+    (a version, a path, a pinned package, a duration, a quoted word) and an unused option
+    takes that kind of value, the end is not allowed; the answer must go on with one of those
+    options (`pending`), whose value the model then writes (grounded). When canonical order
+    puts the option before one already written, the answer is first cut back to just before
+    that one. The tokens this forces keep their own, low, model probability, so the
+    confidence shows it."""
 
     def __init__(self, request: str, complete: bool = True):
         self.original = request
@@ -95,21 +97,23 @@ class Grounder:
         if self.pending and any(text[len(self.base):].startswith(t) for t in self.pending):
             self.pending = []
 
-    def must_go_on(self, text: str) -> bool:
-        """The model chose to end the answer `text`: set the options it must go on with instead,
-        when it leaves a span of the request out that one of them could take."""
+    def must_go_on(self, text: str) -> int | None:
+        """The model chose to end the answer `text`. When it leaves a span of the request out
+        that an unused option could take, set that option as pending and return where the
+        answer goes on: len(text), or an earlier character index when canonical order puts the
+        option before one already written (the answer is cut back there). None: it may end."""
         if not self.complete or self.completions >= MAX_COMPLETIONS:
-            return False
+            return None
         try:
-            spans = ignored_spans(f"{contract.PREFIX} {text}", self.original)
+            spans = ignored_spans(f"{contract.PREFIX} {text.strip()}", self.original)
         except contract.ContractError:
-            return False
-        options = open_options(text, sorted({sort for sort, _ in spans}))
+            return None
+        at, options = missing_options(text, sorted({sort for sort, _ in spans}))
         if not options:
-            return False
-        self.pending, self.base = options, text
+            return None
+        self.pending, self.base = options, text[:at]
         self.completions += 1
-        return True
+        return at
 
     def ok(self, answer: str) -> bool:
         for kind, text in values(answer):
@@ -247,13 +251,31 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
 
 
 def open_options(answer: str, sorts: list[str]) -> list[str]:
-    """The options a complete `answer` ("create --name x") could still add, in the grammar's
-    canonical order, that take a value of one of these span sorts: " --python " etc."""
+    """The options a complete `answer` ("create --name x") could still add at its end, in the
+    grammar's canonical order, that take a value of one of these span sorts: " --python " etc."""
+    at, options = missing_options(answer, sorts)
+    return options if at == len(answer) else []
+
+
+def missing_options(answer: str, sorts: list[str]) -> tuple[int, list[str]]:
+    """(where, options): the unused options of `answer` that take a value of one of these span
+    sorts, and the character index where canonical order puts them: the end of the answer when
+    one can go there, else the latest point before a later option ((len, []) when none)."""
     words = answer.strip().split(" ")
     spec = contract.commands().get(words[0])
     if spec is None:
-        return []
+        return len(answer), []
     kinds = {kind for sort in sorts for kind in SPAN_KINDS[sort]}
-    used = [i for i, opt in enumerate(spec.options) if opt.flag in words[1:]]
-    after = max(used) + 1 if used else 0
-    return [f" {opt.flag} " for opt in spec.options[after:] if not opt.is_flag and opt.kind in kinds]
+    used = [opt.flag in words[1:] for opt in spec.options]
+    places: dict[int, list[str]] = {}
+    for i, opt in enumerate(spec.options):
+        if used[i] or opt.is_flag or opt.kind not in kinds:
+            continue
+        later = next((o.flag for o, u in zip(spec.options[i + 1:], used[i + 1:]) if u), None)
+        at = len(answer) if later is None else answer.find(f" {later}")
+        if at > 0:
+            places.setdefault(at, []).append(f" {opt.flag} ")
+    if not places:
+        return len(answer), []
+    at = max(places)
+    return at, places[at]
