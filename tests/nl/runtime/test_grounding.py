@@ -109,6 +109,8 @@ def test_an_answer_that_leaves_a_value_out_must_go_on_with_an_option_that_takes_
 def test_completion_stops_where_no_option_can_take_the_value():
     g = Grounder("list my venvs, I am in ~/code/app")
     assert g.must_go_on("ls") is None  # ls has no option for a path
+    spaced = Grounder('register "/Users/me/Side Projects/app/.venv"')
+    assert spaced.must_go_on("register --project /Users/me/Side") is None  # no value can hold a space
     off = Grounder("create an env named ml with python 3.10", complete=False)
     assert off.must_go_on("create --name ml") is None
 

@@ -203,6 +203,7 @@ SPAN_KINDS = {
     "file": ("FILE",),
     "duration": ("N",),
     "version": ("VERSION",),
+    "text": (),  # a quoted text with a space: no option value can hold it
 }
 
 
@@ -231,7 +232,9 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
             found.append((start, sort, (text or match.group(0)).strip()))
 
     for m in QUOTED.finditer(request):
-        add(m, "quoted", m.group(1).strip().lower() in used, m.group(1))
+        inner = m.group(1).strip()
+        sort = "text" if any(c.isspace() for c in inner) else "path" if "/" in inner else "quoted"
+        add(m, sort, inner.lower() in used, inner)
     for m in PINNED.finditer(request):
         add(m, "pinned", re.sub(r"\s", "", m.group(0)).lower() in used)
     for m in WORD.finditer(request):
