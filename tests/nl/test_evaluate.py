@@ -109,6 +109,18 @@ def test_score_counts():
     assert dict(s["confusions"]) == {"stats -> ls": 1, "none -> current": 1, "current -> none": 1}
 
 
+def test_wrong_destructive_answers_are_counted_by_confidence():
+    judged = [
+        metrics.judge(row("r", "venvy cleanup --dry-run"), pred("venvy cleanup", confidence=0.85)),  # deletes: wrong
+        metrics.judge(row("r", "venvy rm old --keep-files"), pred("venvy rm old", confidence=0.6)),  # wrong
+        metrics.judge(row("r", "venvy rm old"), pred("venvy rm old", confidence=0.95)),  # right: not counted
+        metrics.judge(row("r", "venvy ls"), pred("venvy cleanup --dry-run", confidence=0.9)),  # wrong, deletes nothing
+        metrics.judge(row("r"), pred("venvy rm x", confidence=0.3)),  # no command expected
+    ]
+    assert [j["destructive"] for j in judged] == [True, True, True, False, True]
+    assert metrics.score(judged)["wrong_destructive"] == {"0": 3, "0.5": 2, "0.8": 1}
+
+
 def test_threshold_table():
     table = {t["threshold"]: t for t in metrics.threshold_table(judged_sample())}
     assert table[0.0]["coverage"] == 1.0 and table[0.0]["precision"] == pytest.approx(0.5)
