@@ -20,12 +20,15 @@ pytest.importorskip("llama_cpp", reason="needs llama-cpp-python: pip install -e 
 HANDWRITTEN = Path(__file__).resolve().parents[1] / "data" / "handwritten.tsv"
 BLIND = Path(__file__).resolve().parents[1] / "data" / "blind.tsv"  # the second blind set (issue 10)
 
-# measured for the shipped model (v3, dataset v3): see docs/results.md
-SEMANTIC_FLOOR = 0.75  # measured 0.775
+# measured for the shipped model (v3, 100-minute run; adapter merged as venvy -w loads it): see
+# docs/results.md. These tests run base + adapter (tests/conftest.py sets VENVY_MERGE=0), which
+# measured hand-written 0.835 semantic, 0.881 precision at 60% (87.0% kept), blind 0.776 semantic,
+# 0.976 no-command; the floors sit a few points under the lower of the two.
+SEMANTIC_FLOOR = 0.79  # measured 0.831 merged
 ABSTAIN_FLOOR = 0.93  # measured 0.967 (29 of 30)
-CONFIDENT_PRECISION_FLOOR = 0.85  # measured 0.876 (80.1% of rows kept): precision at the wizard's 60%
-BLIND_SEMANTIC_FLOOR = 0.65  # measured 0.677 (375 rows)
-BLIND_ABSTAIN_FLOOR = 0.90  # measured 0.952 (40 of 42)
+CONFIDENT_PRECISION_FLOOR = 0.85  # measured 0.888 (84.8% of rows kept): precision at the wizard's 60%
+BLIND_SEMANTIC_FLOOR = 0.73  # measured 0.776 merged (375 rows)
+BLIND_ABSTAIN_FLOOR = 0.93  # measured 0.976 (41 of 42)
 
 
 def _evaluate(path: Path, tmp_path_factory):
