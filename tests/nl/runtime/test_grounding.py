@@ -182,6 +182,7 @@ def test_with_completion_no_stated_value_is_left_out_that_an_unused_option_could
         "show my venvs on python 3.12 as json",
         "remove envs idle for two weeks, just a preview",
         "register ./env as 'web' for the project ~/code/web",
+        "make env web from requirements.txt with flask==3.0 on python 3.12",
     ]
 
     def left_out(agent) -> list[str]:
