@@ -66,16 +66,14 @@ def decode(
     text = ""
     n_answer_start = llm.n_tokens  # KV position of the first answer token
     rewinds = 0  # steps spent going back for a missing option
+    # the grounding check reads `text` when called: always the answer so far
+    check = (lambda t: grounder.allows(text, piece(loaded, t), is_eog(vocab, t))) if grounder is not None else None
     for _ in range(max_tokens):
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,))
-        top = logits.max()
-        log_z = top + math.log(float(np.exp(logits - top).sum()))
+        log_z = _log_z(logits)
         if sampler is None:
             token, choice = int(logits.argmax()), True
         else:
-            check = None
-            if grounder is not None:
-                check = lambda t, so_far=text: grounder.allows(so_far, piece(loaded, t), is_eog(vocab, t))  # noqa: E731
             token, choice = masked_argmax(sampler, logits, scratch, check)
             at = grounder.must_go_on(text) if grounder is not None and token >= 0 and is_eog(vocab, token) else None
             if at is not None:  # the end is not allowed now
@@ -87,17 +85,15 @@ def decode(
                         del out[keep:], probs[keep:], decisions[keep:]
                         text = text[:at]
                         logits = _rewind(loaded, sampler, out, n_answer_start)
+                        log_z = _log_z(logits)
                         rewinds += 1
-                        top = logits.max()
-                        log_z = top + math.log(float(np.exp(logits - top).sum()))
-                check = lambda t, so_far=text: grounder.allows(so_far, piece(loaded, t), is_eog(vocab, t))  # noqa: E731
                 token, choice = masked_argmax(sampler, logits, scratch, check)
             if token < 0:
                 break  # nothing allowed: cannot happen with a complete grammar
             llama_cpp.llama_sampler_accept(sampler, token)
         probs.append(math.exp(float(logits[token]) - log_z))
         decisions.append(choice)
-        if llama_cpp.llama_vocab_is_eog(vocab, token):
+        if is_eog(vocab, token):
             break
         out.append(token)
         if grounder is not None:
@@ -112,6 +108,14 @@ def decode(
                     answer_tokens=len(probs))
     answer = llm.detokenize(out).decode("utf-8", "replace").strip()
     return Decoded(answer=answer, probs=probs, decisions=decisions, timing=timing)
+
+
+def _log_z(logits):
+    """log of the softmax's normaliser, computed stably (in the logits' own float type)."""
+    import numpy as np
+
+    top = logits.max()
+    return top + math.log(float(np.exp(logits - top).sum()))
 
 
 def _token_index(loaded: LoadedModel, out: list[int], at: int) -> int | None:
