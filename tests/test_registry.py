@@ -126,31 +126,35 @@ def test_busy_registry_is_a_clear_error(venvy_home, monkeypatch):
         holder.db.execute("ROLLBACK")
 
 
-def _writer(home: str, tag: str, count: int, queue) -> None:
-    import os
-
-    os.environ["VENVY_HOME"] = home
+def _writer(home: str, tag: str, rounds: int, count: int, queue, start) -> None:
+    """Each round, a registry that does not exist yet: both processes create it at the same
+    moment (SQLite refuses the switch to WAL at once while the other holds the file), then
+    write `count` records into it."""
     try:
-        for i in range(count):
-            with open_registry() as reg:
-                reg.save_found([(VenvRecord(name="", path=f"/{tag}/{i}/.venv"), iter([f"{tag}{i}"]))])
+        for r in range(rounds):
+            start.wait(30)
+            for i in range(count):
+                with open_registry(f"{home}/round{r}/registry.db") as reg:
+                    reg.save_found([(VenvRecord(name="", path=f"/{tag}/{i}/.venv"), iter([f"{tag}{i}"]))])
         queue.put((tag, "ok"))
     except Exception as exc:  # pragma: no cover - reported to the test
+        start.abort()  # the other process stops waiting for this one
         queue.put((tag, repr(exc)))
 
 
-def test_two_processes_write_at_once(venvy_home):
+def test_two_processes_create_and_write_at_once(venvy_home):
     ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    workers = [ctx.Process(target=_writer, args=(str(venvy_home), tag, 25, queue)) for tag in ("a", "b")]
+    queue, start = ctx.Queue(), ctx.Barrier(2)
+    workers = [ctx.Process(target=_writer, args=(str(venvy_home), tag, 20, 5, queue, start)) for tag in ("a", "b")]
     for w in workers:
         w.start()
     for w in workers:
         w.join(60)
     results = dict(queue.get(timeout=5) for _ in workers)
     assert results == {"a": "ok", "b": "ok"}
-    with open_registry() as reg:
-        assert len(reg.all()) == 50
+    for r in range(20):
+        with open_registry(venvy_home / f"round{r}" / "registry.db") as reg:
+            assert len(reg.all()) == 10
 
 
 def test_time_helpers():

@@ -238,8 +238,7 @@ class Registry:
                 f"The registry {self.path} has schema version {version}, newer than this venvy "
                 f"understands ({SCHEMA_VERSION}); upgrade venvy."
             )
-        if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            self.db.execute("PRAGMA journal_mode = WAL")
+        self._use_wal()
         with self.transaction() as db:
             db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
             done = {row[0] for row in db.execute("SELECT name FROM migrations")}
@@ -248,6 +247,20 @@ class Registry:
                     fn(db)
                     db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, now_iso()))
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL. While another connection has it open (two venvys creating the
+        registry together) SQLite refuses at once, without its busy handler, so wait here for up to
+        the busy timeout. A file system without WAL keeps its mode: that is not an error."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not ("locked" in str(exc) or "busy" in str(exc)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
 
     def close(self) -> None:
         self.db.close()
