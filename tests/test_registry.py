@@ -158,6 +158,8 @@ def test_two_processes_create_and_write_at_once(venvy_home):
 
 
 def test_time_helpers():
-    assert registry.to_iso(0) == "1970-01-01T00:00:00Z"
-    assert registry.to_iso(None) is None and registry.from_iso("") is None
-    assert registry.from_iso("1970-01-01T00:00:00Z").timestamp() == 0
+    from venvy import times
+
+    assert times.to_iso(0) == "1970-01-01T00:00:00Z"
+    assert times.to_iso(None) is None and times.from_iso("") is None
+    assert times.from_iso("1970-01-01T00:00:00Z").timestamp() == 0

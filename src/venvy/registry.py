@@ -6,7 +6,7 @@
   append a new one). `PRAGMA user_version` holds how many are applied: the
   schema version.
 - A file that is not a readable SQLite database is reported and left untouched.
-- Times are ISO 8601 UTC strings ("2026-01-31T12:00:00Z"), sizes are bytes.
+- Times are ISO 8601 UTC strings (venvy.times), sizes are bytes.
 """
 
 from __future__ import annotations
@@ -16,40 +16,16 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from venvy import paths
 from venvy.errors import AlreadyExistsError, NotFoundError, RegistryError
+from venvy.times import now_iso
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
 
 BUSY_TIMEOUT_MS = 15_000
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-# --------------------------------------------------------------------------
-# Time: the registry's one format
-# --------------------------------------------------------------------------
-
-
-def to_iso(moment: datetime | float | None) -> str | None:
-    if moment is None:
-        return None
-    if isinstance(moment, datetime):
-        return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
-    return time.strftime(TIME_FORMAT, time.gmtime(moment))
-
-
-def from_iso(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))  # C parser: strptime is 10x slower
-
-
-def now_iso() -> str:
-    return to_iso(time.time())
 
 
 # --------------------------------------------------------------------------

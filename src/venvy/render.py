@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from venvy.registry import COLUMNS, VenvRecord, from_iso
+from venvy.registry import COLUMNS, VenvRecord
+from venvy.times import from_iso
 
 if TYPE_CHECKING:  # pragma: no cover
     from venvy.ops.query import Active

@@ -22,7 +22,8 @@ from typing import Iterator
 
 from venvy import paths
 from venvy.errors import NotAVenvError, NotFoundError
-from venvy.registry import VenvRecord, now_iso, to_iso
+from venvy.registry import VenvRecord
+from venvy.times import now_iso, to_iso
 from venvy.sizes import tree_size
 
 PARTIAL = "partial"  # health of a venv whose deletion started and did not finish

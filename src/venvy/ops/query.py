@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from venvy import venv
-from venvy.registry import VenvRecord, from_iso, open_registry
+from venvy.registry import VenvRecord, open_registry
+from venvy.times import from_iso
 from venvy.versions import version_parts
 
 

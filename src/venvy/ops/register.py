@@ -7,7 +7,8 @@ from pathlib import Path
 
 from venvy import venv
 from venvy.errors import AlreadyExistsError, NotFoundError
-from venvy.registry import VenvRecord, now_iso, open_registry
+from venvy.registry import VenvRecord, open_registry
+from venvy.times import now_iso
 
 DEFAULT_FOLDERS = (".venv", "venv", "env")
 

@@ -25,7 +25,8 @@ from pathlib import Path
 from venvy import deletion, paths, venv
 from venvy.errors import VenvyError
 from venvy.ops.query import unused_for
-from venvy.registry import VenvRecord, now_iso, open_registry
+from venvy.registry import VenvRecord, open_registry
+from venvy.times import now_iso
 
 DELETE, FORGET, SKIP = "delete", "forget", "skip"
 RESUME = "finish a deletion that stopped halfway"
