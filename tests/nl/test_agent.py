@@ -346,7 +346,7 @@ def test_without_grammar_the_answer_is_still_validated(model, monkeypatch):
     for answer in INVALID_ANSWERS:
         seen = {}
 
-        def fake_decode(loaded, tokens, prefix, *, use_grammar, max_tokens, grounder, answer=answer):
+        def fake_decode(loaded, tokens, prefix, *, use_grammar, max_tokens, grounder, draft, answer=answer):
             seen["use_grammar"], seen["grounder"] = use_grammar, grounder
             return decoding.Decoded(answer=answer, probs=[0.9] * 3, decisions=[True] * 3, timing=Timing())
 

@@ -33,7 +33,53 @@ def test_grounder_accepts_spans_and_refuses_made_up_text():
     assert not g.ok("create --name backend-api")
     assert not g.ok("create --packages requests,numpy")
     assert not g.ok("create --path ~/work/y")
-    assert g.ok("create --python 3.11")  # versions are not free text: the grammar bounds them
+    assert not g.ok("create --python 3.11")  # no version stated
+    assert not g.ok("create --python")  # nor an option that takes one
+
+
+def test_values_start_and_end_where_words_of_the_request_do():
+    g = Grounder("new env at ../backend/venv with orjson and aiohttp==3.9.5, named my.env")
+    assert g.ok("create --packages orjson,aiohttp==3.9.5", done=True)
+    assert not g.ok("create --packages json", done=True)  # inside "orjson"
+    assert not g.ok("create --packages iohttp==3.9.5", done=True)
+    assert g.ok("create --packages or")  # still growing: the start of "orjson"
+    assert not g.ok("create --packages or", done=True)
+    assert not g.ok("create --name backend", done=True)  # a folder inside a path
+    assert g.ok("create --path ../backend/venv", done=True)
+    assert not g.ok("create --path ..", done=True)  # a path cut short
+    assert g.ok("create --name my.env", done=True)
+    assert not g.ok("create --name my", done=True)
+
+
+def test_a_requirements_file_reads_as_a_file():
+    g = Grounder("env with pytest from reqs.txt")
+    assert g.ok("create --requirements reqs.txt", done=True)
+    assert g.ok("create --requirements req")  # growing into "reqs.txt"
+    assert not g.ok("create --requirements pytest", done=True)
+    assert not g.ok("create --requirements py")  # "pytest" is no file
+    nofile = Grounder("env with pytest and aiohttp==3.9.5")
+    assert not nofile.ok("create --requirements")  # no file named: not even the option
+    assert not nofile.ok("create --packages 3.9.5", done=True)  # inside a pin
+
+
+@pytest.mark.parametrize(
+    "request_text, allowed, refused",
+    [
+        ("env on python 3.12", ["3.12"], ["3.1", "3"]),
+        ("env on Python3.10.12", ["3.10.12"], ["3.10"]),
+        ("new env on py312", ["3.12"], ["3.1"]),
+        ("conda create -n x python=3.9", ["3.9"], []),
+        ("env with django~=4.2 and aiohttp==3.9.5", [], ["4.2", "3.9.5"]),  # pinned packages
+        ("env at /usr/local/venvs/py312", [], ["3.12"]),  # a path
+        ("env on python 3", ["3"], ["3.12"]),
+    ],
+)
+def test_a_version_is_one_the_request_states(request_text, allowed, refused):
+    g = Grounder(request_text)
+    for version in allowed:
+        assert g.ok(f"create --python {version}", done=True), version
+    for version in refused:
+        assert not g.ok(f"create --python {version}", done=True), version
 
 
 @pytest.mark.parametrize(
@@ -129,7 +175,9 @@ def test_every_dataset_value_is_grounded_and_every_stated_value_is_used():
     ungrounded, flagged, n = [], [], 0
     for request_text, command in _dataset_rows():
         n += 1
-        if not Grounder(request_text).ok(command.removeprefix("venvy ")):
+        answer, grounder = command.removeprefix("venvy "), Grounder(request_text)
+        # every prefix, as decoding meets it, then the whole answer
+        if not all(grounder.ok(answer[:i]) for i in range(1, len(answer))) or not grounder.ok(answer, done=True):
             ungrounded.append((request_text, command))
         if ignored(command, request_text):
             flagged.append((request_text, command, ignored(command, request_text)))
@@ -162,7 +210,7 @@ def test_the_shipped_model_writes_only_grounded_values():
     for text in requests:
         result = agent.parse(text)
         if result.command:
-            assert Grounder(text).ok(result.command.removeprefix("venvy ")), (text, result.command)
+            assert Grounder(text).ok(result.command.removeprefix("venvy "), done=True), (text, result.command)
             assert result.ignored == tuple(ignored(result.command, result.request))
 
 

@@ -236,38 +236,57 @@ def generate(seed: int = DEFAULT_SEED) -> list[Row]:
         raise ValueError("add phrasings to venvy/nl/pipeline/templates.py for: " + ", ".join(missing))
     rng = random.Random(seed)
     tables = build_tables(seed)
-    jobs = [("cmd", cmd, QUOTAS.get(cmd, DEFAULT_QUOTA)) for cmd in contract.commands()]
-    jobs += [("none", cat, NEGATIVE_QUOTA) for cat in negatives.NEGATIVES]
     seen: set[str] = set()
     rows: list[Row] = []
     for split in SPLITS:
-        quotas = [(kind, what, split_quota(total)[split]) for kind, what, total in jobs]
-        cap = max(1, math.floor(CAP_SHARE * sum(q for _, _, q in quotas)))
-        per_output: Counter = Counter()
-        split_rows = []
-        for kind, what, quota in quotas:
-            made, attempts = 0, 0
-            forced = _coverage_targets(what) if kind == "cmd" else []
-            while made < quota:
-                attempts += 1
-                if attempts > 500 * quota + 1000:
-                    raise RuntimeError(f"cannot make {quota} distinct {split} rows for {what!r}")
-                if kind == "cmd":
-                    row = command_row(what, split, rng, tables, forced[made] if made < len(forced) else None)
-                else:
-                    row = negative_row(what, split, rng, tables)
-                key = normalize(row.input)
-                if not key or key in seen or len(row.input) > 400:
-                    continue
-                if row.output and per_output[row.output] >= cap:
-                    continue
-                seen.add(key)
-                per_output[row.output] += 1
-                split_rows.append(row)
-                made += 1
-        rng.shuffle(split_rows)
-        rows.extend(split_rows)
+        rows.extend(_split_rows(split, 1.0, rng, tables, seen))
     return rows
+
+
+def generate_more_train(seed: int = DEFAULT_SEED, train_scale: float = 1.0) -> list[Row]:
+    """generate(seed) with its train split grown to about `train_scale` times its rows: the new
+    rows come from the same train template families (so val and test, unchanged, still measure
+    phrasings never trained on) and are no near-duplicate of any row. For the data-size
+    learning curve (docs/training.md); train_scale 1 is generate(seed)."""
+    rows = generate(seed)
+    if train_scale <= 1:
+        return rows
+    seen = {normalize(r.input) for r in rows}
+    extra = _split_rows("train", train_scale - 1, random.Random(f"{seed}|more-train"), build_tables(seed), seen)
+    n_train = sum(1 for r in rows if r.split == "train")
+    return rows[:n_train] + extra + rows[n_train:]
+
+
+def _split_rows(split: str, scale: float, rng: random.Random, tables: Tables, seen: set[str]) -> list[Row]:
+    """One split's rows (quotas times `scale`), shuffled; no near-duplicate of `seen`, which grows."""
+    jobs = [("cmd", cmd, QUOTAS.get(cmd, DEFAULT_QUOTA)) for cmd in contract.commands()]
+    jobs += [("none", cat, NEGATIVE_QUOTA) for cat in negatives.NEGATIVES]
+    quotas = [(kind, what, round(split_quota(total)[split] * scale)) for kind, what, total in jobs]
+    cap = max(1, math.floor(CAP_SHARE * sum(q for _, _, q in quotas)))
+    per_output: Counter = Counter()
+    split_rows = []
+    for kind, what, quota in quotas:
+        made, attempts = 0, 0
+        forced = _coverage_targets(what) if kind == "cmd" else []
+        while made < quota:
+            attempts += 1
+            if attempts > 500 * quota + 1000:
+                raise RuntimeError(f"cannot make {quota} distinct {split} rows for {what!r}")
+            if kind == "cmd":
+                row = command_row(what, split, rng, tables, forced[made] if made < len(forced) else None)
+            else:
+                row = negative_row(what, split, rng, tables)
+            key = normalize(row.input)
+            if not key or key in seen or len(row.input) > 400:
+                continue
+            if row.output and per_output[row.output] >= cap:
+                continue
+            seen.add(key)
+            per_output[row.output] += 1
+            split_rows.append(row)
+            made += 1
+    rng.shuffle(split_rows)
+    return split_rows
 
 
 # --------------------------------------------------------------------------
@@ -353,8 +372,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m venvy.nl.pipeline.dataset", description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path, help="folder to write the dataset files into")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    parser.add_argument(
+        "--train-scale", type=float, default=1.0, metavar="X",
+        help="grow the train split to about X times its rows, from its own template families (val and test "
+             "unchanged); for the data-size learning curve. Default 1: the committed dataset.",
+    )
     args = parser.parse_args(argv)
-    rows = generate(args.seed)
+    rows = generate_more_train(args.seed, args.train_scale)
     write(rows, args.out, args.seed)
     print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
     return 0

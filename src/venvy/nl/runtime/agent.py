@@ -5,7 +5,8 @@
     result.command, result.confidence           # "venvy ls", 0.94
 
 - The model comes from venvy.nl.runtime.resolve and loads through .loading.
-- Decoding (.decoding) is greedy and constrained by the contract's grammar.
+- Decoding (.decoding) is greedy and constrained by the contract's grammar; forced tokens
+  and values copied from the request are checked in batches (.drafts), same answers.
 - Free-text values are grounded in the request (.grounding): a name, path or package can
   only be a span of it.
 - raw_score is the product of the chosen tokens' unconstrained probabilities (min_prob
@@ -46,6 +47,7 @@ class VenvyNLAgent:
         grammar: bool = True,
         grounding: bool = True,
         completion: bool = True,
+        draft: bool = True,
         few_shot=(),
         n_threads: int | None = None,
         progress=None,
@@ -64,6 +66,7 @@ class VenvyNLAgent:
         self.grammar = grammar
         self.grounding = grounding and grammar
         self.completion = completion and self.grounding
+        self.draft = draft
         self.few_shot = tuple(few_shot)
         self.max_tokens = max_tokens
         self.calibration = self.spec.calibration
@@ -88,6 +91,7 @@ class VenvyNLAgent:
         decoded = decoding.decode(
             self.loaded, tokens, self._prefix_tokens(), use_grammar=self.grammar, max_tokens=self.max_tokens,
             grounder=grounding.Grounder(request, complete=self.completion) if self.grounding else None,
+            draft=self.draft,
         )
         answer, probs, timing = decoded.answer, decoded.probs, decoded.timing
         decode_s = time.perf_counter() - decode_started

@@ -1,14 +1,26 @@
 """Greedy decoding under the command grammar, on a loaded model.
 
-At each step the highest-logit token the grammar allows is taken. The grammar is
+At each position the highest-logit token the grammar allows is taken. The grammar is
 applied to the top candidates first and to the whole vocabulary only when none of
 them fits. With a Grounder (venvy.nl.runtime.grounding), a token that would make a
-free-text value (name, path, package, requirements file) anything but a span of the
-request is not allowed either. The probability of each chosen token comes from the
-model's own, unconstrained softmax: that is what the confidence is built from. A step
-is a decision when more than one of the top candidates was allowed; the steps where
-the grammar (or grounding) left one choice are marked, so the confidence can leave
-them out.
+value anything but what the request states is not allowed either (and an answer that
+leaves a stated value out may have to go on: completion). The probability of each
+chosen token comes from the model's own, unconstrained softmax: that is what the
+confidence is built from. A position is a decision when more than one of the top
+candidates was allowed; the ones where the grammar (or grounding) left one choice are
+marked, so the confidence can leave them out.
+
+Drafts (`draft=True`, venvy.nl.runtime.drafts): after each token, the tokens the grammar
+forces next, or the rest of a word being copied from the request, are proposed and
+evaluated in one batch with it. Each is then checked with the same decision rule at its
+position: kept when it is the token the rule chooses, else the chosen token replaces it
+and the rest of the batch is dropped from the KV cache. So every token is still the
+grammar-masked, grounded argmax of the model's logits at its position; only fewer model
+calls compute them. llama.cpp computes a position's logits in a batch with other kernels
+than in a single step (differences well under a logit); a decision whose margin over the
+next allowed token is under GUARD_LOGITS is recomputed in a single step, as the plain loop
+would compute it. tests/nl/runtime/test_drafts.py checks the answers over the whole test
+split against draft=False.
 
 The prompt's common prefix stays in the KV cache between requests; in a fresh
 process it comes from a KV state file when one matches (venvy.nl.runtime.prefix_cache).
@@ -23,15 +35,19 @@ from typing import TYPE_CHECKING
 
 from venvy.errors import ModelError
 from venvy.nl import grammar
-from venvy.nl.runtime import prefix_cache
+from venvy.nl.runtime import drafts, prefix_cache
 from venvy.nl.runtime.loading import N_CTX, LoadedModel
 from venvy.nl.runtime.result import Timing
+from venvy.nl.runtime.vocab import Candidates, is_eog, piece
 
 if TYPE_CHECKING:
     from venvy.nl.runtime.grounding import Grounder
 
 TOP_K = 32  # grammar is tried on these candidates before the whole vocabulary
 MAX_CHECKS = 4096  # grounding checks per step, best allowed tokens first
+GUARD_LOGITS = 2.5  # a decision on batch logits closer than this is recomputed in a single step
+
+__all__ = ["Candidates", "Decoded", "decode", "eval_prompt", "grammar_sampler", "is_eog", "masked_argmax", "piece"]
 
 
 @dataclass(frozen=True)
@@ -44,9 +60,10 @@ class Decoded:
 
 def decode(
     loaded: LoadedModel, tokens: list[int], prefix: list[int], *, use_grammar: bool, max_tokens: int,
-    grounder: "Grounder | None" = None,
+    grounder: "Grounder | None" = None, draft: bool = True,
 ) -> Decoded:
-    """Greedy decoding (grammar-masked, optionally grounded argmax)."""
+    """Greedy decoding (grammar-masked, optionally grounded argmax); `draft`: with draft tokens
+    checked in batches (same answers, fewer model calls)."""
     import llama_cpp
     import numpy as np
 
@@ -57,26 +74,51 @@ def decode(
     started = time.perf_counter()
     prompt_tokens = eval_prompt(loaded, tokens, prefix)
     prompt_s = time.perf_counter() - started
-    steps_s = 0.0
+    steps, steps_s, skipped = 0, 0.0, 0
     sampler = grammar_sampler(loaded) if use_grammar else None
+    drafter = _drafter(loaded) if draft and sampler is not None else None
+    source = tokens[len(prefix):]  # where values are copied from
     scratch = Candidates(n_vocab)
     out: list[int] = []
     probs: list[float] = []
     decisions: list[bool] = []
     text = ""
     n_answer_start = llm.n_tokens  # KV position of the first answer token
-    rewinds = 0  # steps spent going back for a missing option
     # the grounding check reads `text` when called: always the answer so far
     check = (lambda t: grounder.allows(text, piece(loaded, t), is_eog(vocab, t))) if grounder is not None else None
+    logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,))
+    batched = False  # do `logits` come from a batch of more than one token
+    ahead: list[tuple[int, object]] = []  # (draft token, logits after it) for the next positions
+
+    def single_step():
+        """The logits after the answer so far, computed as the plain loop does: the KV cache
+        cut back to before the last token, which is evaluated alone."""
+        nonlocal steps, steps_s
+        step_started = time.perf_counter()
+        drafts.truncate(llm, n_answer_start + len(out) - 1)
+        llm.eval(out[-1:])
+        steps += 1
+        steps_s += time.perf_counter() - step_started
+        return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,))
+
+    def choose(logits, batched):
+        """(token, choice, logits): the decision at this position, on single-step logits when
+        the batch logits were too close to call."""
+        token, choice, margin = masked_argmax(sampler, logits, scratch, check)
+        if batched and out and margin < GUARD_LOGITS:
+            ahead.clear()
+            logits = single_step()
+            token, choice, _ = masked_argmax(sampler, logits, scratch, check)
+        return token, choice, logits
+
     for _ in range(max_tokens):
-        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,))
-        log_z = _log_z(logits)
         if sampler is None:
             token, choice = int(logits.argmax()), True
         else:
-            token, choice = masked_argmax(sampler, logits, scratch, check)
+            token, choice, logits = choose(logits, batched)
             at = grounder.must_go_on(text) if grounder is not None and token >= 0 and is_eog(vocab, token) else None
             if at is not None:  # the end is not allowed now
+                ahead.clear()
                 if at < len(text):  # go back to where the missing option belongs
                     keep = _token_index(loaded, out, at)
                     if keep is None:
@@ -84,14 +126,13 @@ def decode(
                     else:
                         del out[keep:], probs[keep:], decisions[keep:]
                         text = text[:at]
-                        logits = _rewind(loaded, sampler, out, n_answer_start)
-                        log_z = _log_z(logits)
-                        rewinds += 1
-                token, choice = masked_argmax(sampler, logits, scratch, check)
+                        logits, batched = _rewind(loaded, sampler, out, n_answer_start), False
+                        steps += 1
+                token, choice, logits = choose(logits, batched)
             if token < 0:
                 break  # nothing allowed: cannot happen with a complete grammar
             llama_cpp.llama_sampler_accept(sampler, token)
-        probs.append(math.exp(float(logits[token]) - log_z))
+        probs.append(math.exp(float(logits[token]) - _log_z(logits)))
         decisions.append(choice)
         if is_eog(vocab, token):
             break
@@ -99,15 +140,40 @@ def decode(
         if grounder is not None:
             text += piece(loaded, token)
             grounder.advance(text)
-        if llm.n_tokens >= N_CTX:
+        if ahead and ahead[0][0] == token:  # the draft token was right: its logits are computed
+            logits = ahead.pop(0)[1]
+            skipped += 1
+            continue
+        ahead.clear()
+        # evaluate the token (and the next draft) after the answer so far
+        drafts.truncate(llm, n_answer_start + len(out) - 1)
+        room = min(max_tokens - len(out) - 1, N_CTX - llm.n_tokens - 1)
+        if room < 0:
             break
+        proposal = []
+        if drafter is not None and room > 0:
+            proposal = (drafter.forced(sampler) or drafter.lookup(out, source))[:room]
         step_started = time.perf_counter()
-        llm.eval([token])
+        if proposal:
+            rows = drafts.eval_batch(llm, [token, *proposal])
+            logits, batched = rows[0], True
+            ahead = list(zip(proposal, rows[1:]))
+        else:
+            llm.eval([token])
+            logits, batched = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,)), False
+        steps += 1
         steps_s += time.perf_counter() - step_started
-    timing = Timing(prompt_s=prompt_s, prompt_tokens=prompt_tokens, steps=len(out) + rewinds, steps_s=steps_s,
-                    answer_tokens=len(probs))
+    drafts.truncate(llm, n_answer_start + len(out))  # no unchecked draft stays in the KV cache
+    timing = Timing(prompt_s=prompt_s, prompt_tokens=prompt_tokens, steps=steps, steps_s=steps_s,
+                    answer_tokens=len(probs), skipped=skipped)
     answer = llm.detokenize(out).decode("utf-8", "replace").strip()
     return Decoded(answer=answer, probs=probs, decisions=decisions, timing=timing)
+
+
+def _drafter(loaded: LoadedModel) -> "drafts.Drafter":
+    if loaded.drafter is None:
+        loaded.drafter = drafts.Drafter(loaded)
+    return loaded.drafter
 
 
 def _log_z(logits):
@@ -143,26 +209,6 @@ def _rewind(loaded: LoadedModel, sampler, out: list[int], start: int):
     for token in out:
         llama_cpp.llama_sampler_accept(sampler, token)
     return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),)).copy()
-
-
-def is_eog(vocab, token: int) -> bool:
-    import llama_cpp
-
-    return bool(llama_cpp.llama_vocab_is_eog(vocab, token))
-
-
-def piece(loaded: LoadedModel, token: int) -> str:
-    """A token's text (cached per model); end-of-generation tokens have none."""
-    text = loaded.pieces.get(token)
-    if text is None:
-        import llama_cpp
-
-        if llama_cpp.llama_vocab_is_eog(loaded.llm._model.vocab, token):
-            text = ""
-        else:
-            text = loaded.llm.detokenize([token]).decode("utf-8", "replace")
-        loaded.pieces[token] = text
-    return text
 
 
 def eval_prompt(loaded: LoadedModel, tokens: list[int], prefix: list[int]) -> int:
@@ -209,66 +255,37 @@ def grammar_sampler(loaded: LoadedModel):
     return loaded.grammar_sampler
 
 
-def masked_argmax(sampler, logits, scratch: "Candidates", check=None) -> tuple[int, bool]:
-    """(the best token the grammar allows, whether that was a choice): among the top TOP_K
-    first, then the whole vocabulary. `check(token)`, when given, must hold too (grounding);
-    when no allowed token passes it, the grammar's best is taken anyway. A choice: at least
-    two tokens were allowed (among the top TOP_K, or in the whole vocabulary)."""
+def masked_argmax(sampler, logits, scratch: Candidates, check=None) -> tuple[int, bool, float]:
+    """(the best token the grammar allows, whether that was a choice, its margin): among the
+    top TOP_K first, then the whole vocabulary. `check(token)`, when given, must hold too
+    (grounding); when no allowed token passes it, the grammar's best is taken anyway. A
+    choice: at least two tokens were allowed (among the top TOP_K, or in the whole
+    vocabulary). The margin is a lower bound on how far the token's logit is above any other
+    token that could have been chosen (0 for the fallback)."""
     import numpy as np
 
     k = min(TOP_K, len(logits) - 1)
     top = np.argpartition(-logits, k)[:k]
+    floor = float(logits[top].min())  # every token outside the top k is at most this
     fallback = -1
     for ids in (top, None):
         allowed_ids, allowed_logits = scratch.apply(sampler, logits, ids)
         if not len(allowed_ids):
             continue
         order = np.argsort(-allowed_logits, kind="stable")
-        if check is None:
-            return int(allowed_ids[order[0]]), len(allowed_ids) > 1
         passing = []
         for i in order[:MAX_CHECKS]:
-            if check(int(allowed_ids[i])):
-                passing.append(int(allowed_ids[i]))
+            if check is None or check(int(allowed_ids[i])):
+                passing.append(i)
                 if len(passing) == 2:
                     break
         if passing:
-            return passing[0], len(passing) > 1
+            best = float(allowed_logits[passing[0]])
+            if len(passing) > 1:
+                margin = best - float(allowed_logits[passing[1]])
+            else:
+                margin = best - floor if ids is not None else math.inf
+            return int(allowed_ids[passing[0]]), len(allowed_ids) > 1 if check is None else len(passing) > 1, margin
         if fallback < 0:
             fallback = int(allowed_ids[order[0]])
-    return fallback, False
-
-
-class Candidates:
-    """A reusable llama_token_data array for the grammar sampler."""
-
-    def __init__(self, n_vocab: int):
-        import numpy as np
-
-        self.n_vocab = n_vocab
-        self.data = np.zeros(
-            n_vocab, dtype=np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)
-        )
-        self.all_ids = np.arange(n_vocab, dtype=np.intc)
-
-    def apply(self, sampler, logits, ids):
-        """(ids, logits) of the candidates `ids` (None: all) that the grammar allows."""
-        import ctypes
-
-        import llama_cpp
-        import numpy as np
-
-        ids = self.all_ids if ids is None else ids.astype(np.intc)
-        n = len(ids)
-        view = self.data[:n]
-        view["id"] = ids
-        view["logit"] = logits[ids]
-        view["p"] = 0.0
-        array = llama_cpp.llama_token_data_array(
-            data=view.ctypes.data_as(llama_cpp.llama_token_data_p), size=n, selected=-1, sorted=False
-        )
-        llama_cpp.llama_sampler_apply(sampler, ctypes.byref(array))
-        size = int(array.size)  # the grammar sampler only masks (logit = -inf); size stays n
-        kept = view[:size]
-        ok = np.isfinite(kept["logit"])
-        return kept["id"][ok], kept["logit"][ok]
+    return fallback, False, 0.0

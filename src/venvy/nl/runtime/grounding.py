@@ -5,11 +5,16 @@ request states plainly should show up in the command.
 
 - Decoding (`Grounder`): while the model writes a name, a path, a requirements file or a
   package, the value written so far must be a span of the request (case-insensitive; for a
-  package list, each package). venvy.nl.runtime.decoding drops candidate tokens that break
-  this, so a value can be copied but never made up. The dataset never needs more: every
-  such value in it is a span of its request (docs/wizard.md#grounding). Versions, numbers
-  and choices are not free text: the grammar already bounds them, and their documented
-  normalizations (`py312` -> `3.12`, "two weeks" -> `14`) are not spans.
+  package list, each package) that starts and ends where a word of the request does: not
+  `json` out of "orjson", not `backend` out of "../backend/venv". A requirements file reads
+  as a file (it has a `.` or a `/`). A Python version must be one the request states, as
+  written (`3.12.1`, `3`) or in its documented short form (`py312` -> `3.12`), and not a
+  number inside a pinned package (`django~=4.2`) or a path (`venvs/py312`).
+  venvy.nl.runtime.decoding drops candidate tokens that break this, so a value can be
+  copied but never made up. The dataset never needs more: every such value in it obeys
+  these rules (tests/nl/runtime/test_grounding.py, docs/wizard.md#grounding). Numbers of
+  days and choices are not checked: the grammar bounds them, and "two weeks" -> `14` is
+  not a span.
 - Coverage (`ignored`): the value-like spans of a request (a version, a path or file, a
   pinned package, a duration, a quoted word) that the command does not use. The agent turns
   them into a warning, and calibration (venvy.nl.pipeline.calibrate) fits how much an
@@ -46,7 +51,7 @@ def values(answer: str) -> list[tuple[str, str]]:
     positional, flags = _value_kinds()[words[0]]
     out, expect = [], positional
     for word in words[1:]:
-        if expect is not None and not word.startswith("--"):
+        if expect is not None and not word.startswith("-"):  # "-" may be the start of "--"
             out.append((expect, word))
             expect = None
         elif word in flags:
@@ -74,13 +79,34 @@ class Grounder:
     def __init__(self, request: str, complete: bool = True):
         self.original = request
         self.request = request.lower()
+        self.versions = stated_versions(request)
+        self.has_file = any(_file_like(word) for word in self.request.split())
         self.complete = complete
         self.pending: list[str] = []
         self.base = ""
         self.completions = 0
 
-    def spans(self, text: str) -> bool:
-        return text.lower() in self.request
+    def spans(self, text: str, whole: bool = True, file: bool = False) -> bool:
+        """Is `text` a span of the request that starts where a word does and, when `whole`,
+        ends where one does? `file`: that word (for a growing text, the word it grows into)
+        reads as a file: it has a `.` or a `/`."""
+        request, text = self.request, text.lower()
+        at = request.find(text)
+        while at >= 0:
+            if _word_start(request, at):
+                end = at + len(text)
+                if whole:
+                    if _word_end(request, end) and (not file or _file_like(text)):
+                        return True
+                elif not file:
+                    return True
+                else:
+                    while end < len(request) and not _word_end(request, end):
+                        end += 1
+                    if _file_like(request[at:end]):
+                        return True
+            at = request.find(text, at + 1)
+        return False
 
     def allows(self, text: str, piece: str, end: bool) -> bool:
         """May the answer `text` go on with this token (`piece`; `end`: the end of the answer)?"""
@@ -90,7 +116,7 @@ class Grounder:
             tail = (text + piece)[len(self.base):]
             if not any(t.startswith(tail) or tail.startswith(t) for t in self.pending):
                 return False
-        return self.ok(text + piece)
+        return self.ok(text + piece, done=end)
 
     def advance(self, text: str) -> None:
         """The answer is now `text`: a pending option fully written is done."""
@@ -115,14 +141,97 @@ class Grounder:
         self.completions += 1
         return at
 
-    def ok(self, answer: str) -> bool:
-        for kind, text in values(answer):
-            if kind not in FREE_TEXT or not text:
+    def ok(self, answer: str, done: bool = False) -> bool:
+        """Are the answer's values grounded? `done`: the answer is complete (else its last value
+        may still be growing, and only has to be the start of a grounded one)."""
+        if not self.versions and _names_option_for(answer, "VERSION"):
+            return False  # no version stated: no option that takes one
+        if not self.has_file and _names_option_for(answer, "FILE"):
+            return False  # no file named: no option that takes one
+        found = values(answer)
+        growing = bool(found) and not done and not answer.endswith(" ") and answer.endswith(found[-1][1])
+        for i, (kind, text) in enumerate(found):
+            whole = not (growing and i == len(found) - 1)
+            if not text:
                 continue
-            parts = text.split(",") if kind == "LIST" else [text]
-            if any(part and not self.spans(part) for part in parts):
-                return False
+            if kind == "VERSION":
+                if not (text in self.versions if whole else any(v.startswith(text) for v in self.versions)):
+                    return False
+            elif kind in FREE_TEXT:
+                parts = text.split(",") if kind == "LIST" else [text]
+                for j, part in enumerate(parts):
+                    if part and not self.spans(part, whole or j < len(parts) - 1, file=kind == "FILE"):
+                        return False
         return True
+
+
+def _names_option_for(answer: str, kind: str) -> bool:
+    """Does the answer name an option that takes a `kind` value (for its last word: every
+    option that word can still become does)?"""
+    words = answer.lstrip().split(" ")
+    if not words or words[0] not in _value_kinds():
+        return False
+    flags = _value_kinds()[words[0]][1]
+    if any(flags.get(word) == kind for word in words[1:-1]):
+        return True
+    last = words[-1]
+    if len(words) < 2 or not last.startswith("--"):
+        return False
+    could_be = [k for flag, k in flags.items() if flag.startswith(last)]
+    return bool(could_be) and all(k == kind for k in could_be)
+
+
+_FILE_LIKE = re.compile(r"/|\.[a-z]", re.IGNORECASE)
+
+
+def _file_like(text: str) -> bool:
+    """A requirements file is named as a file: with a folder (`/`) or an extension (`.txt`),
+    and not a pinned package (`aiohttp==3.9.5`)."""
+    return bool(_FILE_LIKE.search(text)) and not PINNED.search(text)
+
+
+_INNER = "_-./~"  # characters that continue a word, a path or a name
+
+
+def _word_start(text: str, at: int) -> bool:
+    """A word starts at `at`: not inside one, nor right after a pin's operator (`==3.9`)."""
+    if at == 0:
+        return True
+    before = text[at - 1]
+    if before == "=" and at >= 2 and text[at - 2] in "=<>~!":
+        return False
+    return not (before.isalnum() or before in _INNER)
+
+
+def _word_end(text: str, at: int) -> bool:
+    """A word ends at `at`: what follows is not a letter, digit, `_` or `-`, and not a `.` or
+    `/` that goes on ("my.env", "venvs/x"), only one that ends a sentence or a folder ("x/")."""
+    after = text[at:at + 2] + "  "
+    if after[0].isalnum() or after[0] in "_-":
+        return False
+    return not (after[0] in "./" and (after[1].isalnum() or after[1] in _INNER))
+
+
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)*")
+_SHORT_FORM = re.compile(r"(?:py|python|cp)\s?$", re.IGNORECASE)
+
+
+def stated_versions(request: str) -> set[str]:
+    """The Python versions a request can mean: each number as written ("3.12.1", "3"), and
+    "3.12" for the short form "py312"; not a number inside a pinned package ("django~=4.2")
+    or a path ("venvs/py312")."""
+    blocked = [m.span() for m in PINNED.finditer(request)]
+    blocked += [m.span() for m in WORD.finditer(request) if "/" in m.group(0) and _path_text(m.group(0))]
+    found = set()
+    for m in _NUMBER.finditer(request):
+        start, end = m.span()
+        if any(s < end and start < e for s, e in blocked):
+            continue
+        number = m.group(0)
+        found.add(number)
+        if "." not in number and len(number) in (2, 3) and _SHORT_FORM.search(request[:start]):
+            found.add(f"{number[0]}.{number[1:]}")
+    return found
 
 
 # --------------------------------------------------------------------------

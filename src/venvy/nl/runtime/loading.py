@@ -38,6 +38,7 @@ class LoadedModel:
     threads: threads.Choice
     grammar_sampler: object = None  # llama_sampler_p, built lazily by venvy.nl.runtime.decoding
     pieces: dict = field(default_factory=dict)  # token id -> its text, filled by decoding as needed
+    drafter: object = None  # venvy.nl.runtime.drafts.Drafter, built lazily by decoding
 
     def close(self) -> None:
         import llama_cpp
