@@ -60,6 +60,9 @@ def test_a_requirements_file_reads_as_a_file():
     nofile = Grounder("env with pytest and aiohttp==3.9.5")
     assert not nofile.ok("create --requirements")  # no file named: not even the option
     assert not nofile.ok("create --packages 3.9.5", done=True)  # inside a pin
+    # after --packages the grammar's canonical order leaves only --requirements: not even "--"
+    assert not nofile.ok("create --packages pytest --")
+    assert nofile.ok("create --name pytest --")  # --python, --path, --packages can still follow
 
 
 @pytest.mark.parametrize(

@@ -167,9 +167,11 @@ class Grounder:
 
 def _names_option_for(answer: str, kind: str) -> bool:
     """Does the answer name an option that takes a `kind` value (for its last word: every
-    option that word can still become does)?"""
+    option it can still become, after the options already written in the grammar's canonical
+    order, does)?"""
     words = answer.lstrip().split(" ")
-    if not words or words[0] not in _value_kinds():
+    spec = contract.commands().get(words[0]) if words else None
+    if spec is None:
         return False
     flags = _value_kinds()[words[0]][1]
     if any(flags.get(word) == kind for word in words[1:-1]):
@@ -177,7 +179,9 @@ def _names_option_for(answer: str, kind: str) -> bool:
     last = words[-1]
     if len(words) < 2 or not last.startswith("--"):
         return False
-    could_be = [k for flag, k in flags.items() if flag.startswith(last)]
+    written = [i for i, opt in enumerate(spec.options) if opt.flag in words[1:-1]]
+    later = spec.options[max(written) + 1:] if written else spec.options
+    could_be = [flags[opt.flag] for opt in later if opt.flag.startswith(last)]
     return bool(could_be) and all(k == kind for k in could_be)
 
 
