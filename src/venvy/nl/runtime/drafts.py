@@ -42,8 +42,13 @@ class Drafter:
             if len(tok) == 1:
                 chars.append(ch)
                 ids.append(tok[0])
+        # the end: one end-of-generation token stands for all (scanning the vocabulary for
+        # every one took 0.1 s per process)
+        import llama_cpp
+
         vocab = llm._model.vocab
-        eog = [t for t in range(llm.n_vocab()) if is_eog(vocab, t)]
+        eog = sorted({t for t in (llama_cpp.llama_vocab_eos(vocab), llama_cpp.llama_vocab_eot(vocab))
+                      if t >= 0 and is_eog(vocab, t)})
         self.probe_chars = chars
         self.probe_ids = np.array(ids + eog, dtype=np.intc)
         self.scratch = Candidates(llm.n_vocab())
