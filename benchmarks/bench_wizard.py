@@ -18,9 +18,10 @@ The latency breakdown (issue 11): requests from the test split and tests/data/ha
 per core but one ("+1 spinner"), each with the thread setting before issue 11 (cores minus the
 1-minute load average, OMP_WAIT_POLICY=PASSIVE, base + adapter) and after (threads from
 venvy.nl.runtime.threads at load time; with base + adapter, and with the adapter merged as
-venvy -w loads it), one worker process each (the wait policy is read when libgomp loads), in one
-run. Per variant: p50/p95 per request, prompt-batch time, model steps per request, time
-per step, answer tokens taken without a step, and the p50/p95 ratio after/before.
+venvy -w loads it; merged without and with draft tokens checked in batches), one worker
+process each (the wait policy is read when libgomp loads), in one run. Per variant: p50/p95
+per request, prompt-batch time, model steps per request, time per step (a batch counts as
+one), answer tokens taken without a step, and the p50/p95 ratio after/before.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def breakdown_worker(spec: dict) -> dict:
     """In a worker process: parse every request once (after one warm-up); per-request rows."""
     from venvy.nl.runtime.agent import VenvyNLAgent
 
-    agent = VenvyNLAgent(spec["model"])
+    agent = VenvyNLAgent(spec["model"], draft=spec.get("draft", True))
     agent.parse("list my venvs")
     rows = []
     for set_name, request in spec["requests"]:
@@ -150,16 +151,17 @@ WORKER_TIMEOUT_S = 90  # a variant slower than this for all its requests has col
 
 
 def variants(model, merged) -> dict:
-    """name -> (VENVY_THREADS or None for venvy's own choice, model, merge the adapter?)."""
+    """name -> (VENVY_THREADS or None for venvy's own choice, model, merge the adapter?, drafts?)."""
     out = {
-        "before": (str(old_thread_count()), model, False),  # the old rule, evaluated now; base + adapter
-        "old idle pick": ("2:passive", model, False),  # what the old rule picks on an idle 2-core machine
-        "2 spinning": ("2:active", model, False),  # what the new rule picks on an idle machine
-        "after, threads only": (None, model, False),
-        "after": (None, model, True),  # what venvy -w does now: new threads, the adapter merged
+        "before": (str(old_thread_count()), model, False, False),  # the old rule, evaluated now; base + adapter
+        "old idle pick": ("2:passive", model, False, False),  # what the old rule picks on an idle 2-core machine
+        "2 spinning": ("2:active", model, False, False),  # what the new rule picks on an idle machine
+        "after, threads only": (None, model, False, False),
+        "after, no drafts": (None, model, True, False),  # new threads, merged, one model step per token
+        "after": (None, model, True, True),  # what venvy -w does now: new threads, merged, drafts checked in batches
     }
     for path in merged or ():
-        out[f"after, merged {Path(path).name.split('.')[-2].upper()}"] = (None, path, True)
+        out[f"after, merged {Path(path).name.split('.')[-2].upper()}"] = (None, path, True, True)
     return out
 
 
@@ -176,7 +178,7 @@ def breakdown(model, limit, merged=None, only=None) -> dict:
         try:
             time.sleep(0.5 if spinners else 0)
             out["conditions"][condition] = {"busy_cores_seen": threads.busy_cores(0.2), "loadavg_1m": os.getloadavg()[0]}
-            for variant, (threads_setting, variant_model, merge) in variants(model, merged).items():
+            for variant, (threads_setting, variant_model, merge, draft) in variants(model, merged).items():
                 if only and variant not in only.split(";"):
                     continue
                 env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "VENVY_THREADS")}
@@ -187,7 +189,7 @@ def breakdown(model, limit, merged=None, only=None) -> dict:
                     env["OMP_WAIT_POLICY"] = threads_setting.split(":")[1].upper() if ":" in threads_setting else "PASSIVE"
                     if env["OMP_WAIT_POLICY"] == "ACTIVE":
                         env["GOMP_SPINCOUNT"] = threads.SPINCOUNT
-                spec = {"model": variant_model, "requests": requests}
+                spec = {"model": variant_model, "requests": requests, "draft": draft}
                 try:
                     proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], env=env,
                                           capture_output=True, text=True, check=False, timeout=WORKER_TIMEOUT_S)
