@@ -62,6 +62,7 @@ def test_a_requirements_file_reads_as_a_file():
     assert not nofile.ok("create --packages 3.9.5", done=True)  # inside a pin
     # after --packages the grammar's canonical order leaves only --requirements: not even "--"
     assert not nofile.ok("create --packages pytest --")
+    assert not nofile.ok("create --packages pytest ")  # the space can only lead to --requirements
     assert nofile.ok("create --name pytest --")  # --python, --path, --packages can still follow
 
 

@@ -177,6 +177,11 @@ def _names_option_for(answer: str, kind: str) -> bool:
     if any(flags.get(word) == kind for word in words[1:-1]):
         return True
     last = words[-1]
+    if last == "" and len(words) >= 2:  # after a space: an option comes next, unless a value does
+        positional = _value_kinds()[words[0]][0]
+        if flags.get(words[-2]) is not None or (len(words) == 2 and positional is not None):
+            return False
+        last = "--"
     if len(words) < 2 or not last.startswith("--"):
         return False
     written = [i for i, opt in enumerate(spec.options) if opt.flag in words[1:-1]]
