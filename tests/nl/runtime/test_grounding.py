@@ -87,6 +87,32 @@ def test_a_version_is_one_the_request_states(request_text, allowed, refused):
 
 
 @pytest.mark.parametrize(
+    "request_text, allowed, refused",
+    [
+        ("remove envs not touched in 9 months", ["270"], ["9", "180", "90"]),  # "9" counts months
+        ("trash envs older than 2 years", ["730"], ["120"]),
+        ("clean up envs idle longer than three weeks", ["21"], ["3", "14"]),
+        ("purge old envs --days 60", ["60"], ["6", "30"]),
+    ],
+)
+def test_a_count_is_one_the_request_states(request_text, allowed, refused):
+    g = Grounder(request_text)
+    for days in allowed:
+        assert g.ok(f"cleanup --days {days}", done=True), days
+    for days in refused:
+        assert not g.ok(f"cleanup --days {days}", done=True), days
+    assert g.ok(f"cleanup --days {allowed[0][0]}")  # still growing
+
+
+def test_no_count_stated_no_option_that_takes_one():
+    g = Grounder("remove my old envs")
+    assert not g.ok("cleanup --days")
+    assert g.ok("cleanup --d")  # may still become --dry-run
+    assert not Grounder("scan my home folder").ok("scan --home --depth")
+    assert Grounder("scan my home folder seven deep").ok("scan --home --depth 7", done=True)
+
+
+@pytest.mark.parametrize(
     "request_text, command, expected",
     [
         ("create an env named ml with python 3.10", "venvy create --name ml", ["python 3.10"]),

@@ -10,11 +10,12 @@ request states plainly should show up in the command.
   as a file (it has a `.` or a `/`). A Python version must be one the request states, as
   written (`3.12.1`, `3`) or in its documented short form (`py312` -> `3.12`), and not a
   number inside a pinned package (`django~=4.2`) or a path (`venvs/py312`).
-  venvy.nl.runtime.decoding drops candidate tokens that break this, so a value can be
-  copied but never made up. The dataset never needs more: every such value in it obeys
-  these rules (tests/nl/runtime/test_grounding.py, docs/wizard.md#grounding). Numbers of
-  days and choices are not checked: the grammar bounds them, and "two weeks" -> `14` is
-  not a span.
+  A count (`--days`, `--depth`) must be a number the request states: as written, as a word
+  ("seven"), or a duration in days ("three weeks" -> `21`). venvy.nl.runtime.decoding drops
+  candidate tokens that break this, so a value can be copied but never made up. The dataset
+  never needs more: every such value in it obeys these rules
+  (tests/nl/runtime/test_grounding.py, docs/wizard.md#grounding). Choices are not checked:
+  the grammar bounds them.
 - Coverage (`ignored`): the value-like spans of a request (a version, a path or file, a
   pinned package, a duration, a quoted word) that the command does not use. The agent turns
   them into a warning, and calibration (venvy.nl.pipeline.calibrate) fits how much an
@@ -27,6 +28,10 @@ import re
 from functools import lru_cache
 
 from venvy.nl import contract
+from venvy.nl.runtime.stated import (
+    DURATION, PATH_SUFFIXES, PINNED, QUOTED, VERSION, WORD, days, file_like, path_text, stated_numbers,
+    stated_versions, version_text, word_end, word_start,
+)
 
 FREE_TEXT = ("NAME", "DIR", "FILE", "PATH", "LIST")
 
@@ -80,7 +85,8 @@ class Grounder:
         self.original = request
         self.request = request.lower()
         self.versions = stated_versions(request)
-        self.has_file = any(_file_like(word) for word in self.request.split())
+        self.numbers = stated_numbers(request)
+        self.has_file = any(file_like(word) for word in self.request.split())
         self.complete = complete
         self.pending: list[str] = []
         self.base = ""
@@ -93,17 +99,17 @@ class Grounder:
         request, text = self.request, text.lower()
         at = request.find(text)
         while at >= 0:
-            if _word_start(request, at):
+            if word_start(request, at):
                 end = at + len(text)
                 if whole:
-                    if _word_end(request, end) and (not file or _file_like(text)):
+                    if word_end(request, end) and (not file or file_like(text)):
                         return True
                 elif not file:
                     return True
                 else:
-                    while end < len(request) and not _word_end(request, end):
+                    while end < len(request) and not word_end(request, end):
                         end += 1
-                    if _file_like(request[at:end]):
+                    if file_like(request[at:end]):
                         return True
             at = request.find(text, at + 1)
         return False
@@ -146,6 +152,8 @@ class Grounder:
         may still be growing, and only has to be the start of a grounded one)."""
         if not self.versions and _names_option_for(answer, "VERSION"):
             return False  # no version stated: no option that takes one
+        if not self.numbers and _names_option_for(answer, "N"):
+            return False  # no number or duration stated: no --days, no --depth
         if not self.has_file and _names_option_for(answer, "FILE"):
             return False  # no file named: no option that takes one
         found = values(answer)
@@ -154,8 +162,9 @@ class Grounder:
             whole = not (growing and i == len(found) - 1)
             if not text:
                 continue
-            if kind == "VERSION":
-                if not (text in self.versions if whole else any(v.startswith(text) for v in self.versions)):
+            if kind in ("VERSION", "N"):
+                stated = self.versions if kind == "VERSION" else self.numbers
+                if not (text in stated if whole else any(v.startswith(text) for v in stated)):
                     return False
             elif kind in FREE_TEXT:
                 parts = text.split(",") if kind == "LIST" else [text]
@@ -190,128 +199,9 @@ def _names_option_for(answer: str, kind: str) -> bool:
     return bool(could_be) and all(k == kind for k in could_be)
 
 
-_FILE_LIKE = re.compile(r"/|\.[a-z]", re.IGNORECASE)
-
-
-def _file_like(text: str) -> bool:
-    """A requirements file is named as a file: with a folder (`/`) or an extension (`.txt`),
-    and not a pinned package (`aiohttp==3.9.5`)."""
-    return bool(_FILE_LIKE.search(text)) and not PINNED.search(text)
-
-
-_INNER = "_-./~"  # characters that continue a word, a path or a name
-
-
-def _word_start(text: str, at: int) -> bool:
-    """A word starts at `at`: not inside one, nor right after a pin's operator (`==3.9`)."""
-    if at == 0:
-        return True
-    before = text[at - 1]
-    if before == "=" and at >= 2 and text[at - 2] in "=<>~!":
-        return False
-    return not (before.isalnum() or before in _INNER)
-
-
-def _word_end(text: str, at: int) -> bool:
-    """A word ends at `at`: what follows is not a letter, digit, `_` or `-`, and not a `.` or
-    `/` that goes on ("my.env", "venvs/x"), only one that ends a sentence or a folder ("x/")."""
-    after = text[at:at + 2] + "  "
-    if after[0].isalnum() or after[0] in "_-":
-        return False
-    return not (after[0] in "./" and (after[1].isalnum() or after[1] in _INNER))
-
-
-_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)*")
-_SHORT_FORM = re.compile(r"(?:py|python|cp)\s?$", re.IGNORECASE)
-
-
-def stated_versions(request: str) -> set[str]:
-    """The Python versions a request can mean: each number as written ("3.12.1", "3"), and
-    "3.12" for the short form "py312"; not a number inside a pinned package ("django~=4.2")
-    or a path ("venvs/py312")."""
-    blocked = [m.span() for m in PINNED.finditer(request)]
-    blocked += [m.span() for m in WORD.finditer(request) if "/" in m.group(0) and _path_text(m.group(0))]
-    found = set()
-    for m in _NUMBER.finditer(request):
-        start, end = m.span()
-        if any(s < end and start < e for s, e in blocked):
-            continue
-        number = m.group(0)
-        found.add(number)
-        if "." not in number and len(number) in (2, 3) and _SHORT_FORM.search(request[:start]):
-            found.add(f"{number[0]}.{number[1:]}")
-    return found
-
-
 # --------------------------------------------------------------------------
 # Coverage: what the request states and the command leaves out
 # --------------------------------------------------------------------------
-
-_WORD_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-    "hundred": 100,
-}
-_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
-_WORD = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
-DURATION = re.compile(
-    rf"\b(half\s+an?|(?:an?\s+)?hundred|\d{{1,5}}|(?:{_WORD})(?:-(?:{_WORD}))?)[\s-]+"
-    rf"(day|week|fortnight|month|year)s?(\s+and\s+a\s+half)?\b",
-    re.IGNORECASE,
-)
-VERSION = re.compile(
-    r"(?<![\w.=<>~!])(?:python|py)?\s?-?(\d)(?:\.(\d{1,2})(?:\.\d{1,3})?|(\d{1,2}))?(?![\w.])", re.IGNORECASE
-)
-PINNED = re.compile(r"\b[A-Za-z][\w.\-\[\]]*\s?(?:==|>=|<=|~=|!=)\s?[\w.*]*[\w*]")
-QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'`]([^\"'`]{1,100}?)[\"'`](?=[\s.,;:!?]|$)")
-WORD = re.compile(r"\S+")
-PATH_SUFFIXES = (".txt", ".in", ".cfg", ".toml")
-
-
-def _version_text(match: re.Match) -> str | None:
-    """'3.12' for 'py312', 'python 3.12', '3.12.1'; None for a bare number like '5' (no version)."""
-    major, minor, packed = match.group(1), match.group(2), match.group(3)
-    whole = match.group(0).strip().lower()
-    if minor is None and packed is None:
-        return major if whole.startswith(("py", "python")) else None
-    if minor is None:
-        if not whole.startswith(("py", "python")):
-            return None  # "12" or "312" alone: a count, not a version
-        minor = packed
-    if major not in "23":
-        return None
-    return f"{major}.{int(minor)}"
-
-
-def _path_text(word: str) -> str | None:
-    """The path in a whitespace-separated word ("~/work/x/", "./env", "requirements.txt"),
-    without surrounding quotes, punctuation or a trailing slash; None when it is not one."""
-    text = word.lstrip("\"'`(").rstrip("\"'`,;:!?)")
-    if text.endswith(".") and not text.endswith(".."):
-        text = text[:-1]  # the end of a sentence
-    if "://" in text or not ("/" in text or text.startswith("~") or text.lower().endswith(PATH_SUFFIXES)):
-        return None
-    return text.rstrip("/") or text
-
-
-def _days(match: re.Match) -> int:
-    """The days a duration means, as the dataset counts them: a month is 30 days, a year 365,
-    twelve months a year, half a year 180."""
-    number, unit, half = match.group(1).lower(), match.group(2).lower(), match.group(3)
-    if number.startswith("half"):
-        return 180 if unit == "year" else _UNIT_DAYS[unit] // 2
-    if number.isdigit():
-        n = int(number)
-    else:
-        n = sum(_WORD_NUMBERS[w] for w in re.split(r"[\s-]+", number) if w not in ("a", "an")) or 1
-    if unit == "month" and n % 12 == 0:
-        days = n // 12 * 365
-    else:
-        days = n * _UNIT_DAYS[unit]
-    return days + (_UNIT_DAYS[unit] // 2 if half else 0)
-
 
 # the kinds of option a span of each sort can fill
 SPAN_KINDS = {
@@ -356,15 +246,15 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
     for m in PINNED.finditer(request):
         add(m, "pinned", re.sub(r"\s", "", m.group(0)).lower() in used)
     for m in WORD.finditer(request):
-        text = _path_text(m.group(0))
+        text = path_text(m.group(0))
         if text:
             home = text in ("~", "$HOME") and " --home" in command
             sort = "file" if text.lower().endswith(PATH_SUFFIXES) else "path"
             add(m, sort, home or text.lower() in used, text)
     for m in DURATION.finditer(request):
-        add(m, "duration", parsed.params.get("days") == _days(m))
+        add(m, "duration", parsed.params.get("days") == days(m))
     for m in VERSION.finditer(request):
-        version = _version_text(m)
+        version = version_text(m)
         if version is not None:
             python = str(parsed.params.get("python") or "")
             add(m, "version", python == version or version in used or m.group(0).strip().lower() in used)

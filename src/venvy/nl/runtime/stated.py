@@ -1,0 +1,143 @@
+"""What a request states: the value-like spans venvy recognizes in a request's text (versions,
+counts and durations, pinned packages, paths and files, quoted words) and where its words
+start and end. venvy.nl.runtime.grounding builds both of its checks on these: values grounded
+in the request while decoding, and the spans a command leaves out.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "hundred": 100,
+}
+_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+_WORD = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
+_NUMBER_WORD = re.compile(
+    r"\b(?:" + "|".join(sorted((w for w in _WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+DURATION = re.compile(
+    rf"\b(half\s+an?|(?:an?\s+)?hundred|\d{{1,5}}|(?:{_WORD})(?:-(?:{_WORD}))?)[\s-]+"
+    rf"(day|week|fortnight|month|year)s?(\s+and\s+a\s+half)?\b",
+    re.IGNORECASE,
+)
+VERSION = re.compile(
+    r"(?<![\w.=<>~!])(?:python|py)?\s?-?(\d)(?:\.(\d{1,2})(?:\.\d{1,3})?|(\d{1,2}))?(?![\w.])", re.IGNORECASE
+)
+PINNED = re.compile(r"\b[A-Za-z][\w.\-\[\]]*\s?(?:==|>=|<=|~=|!=)\s?[\w.*]*[\w*]")
+QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'`]([^\"'`]{1,100}?)[\"'`](?=[\s.,;:!?]|$)")
+WORD = re.compile(r"\S+")
+PATH_SUFFIXES = (".txt", ".in", ".cfg", ".toml")
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)*")
+_SHORT_FORM = re.compile(r"(?:py|python|cp)\s?$", re.IGNORECASE)
+_INNER = "_-./~"  # characters that continue a word, a path or a name
+_FILE_LIKE = re.compile(r"/|\.[a-z]", re.IGNORECASE)
+
+
+def file_like(text: str) -> bool:
+    """A requirements file is named as a file: with a folder (`/`) or an extension (`.txt`),
+    and not a pinned package (`aiohttp==3.9.5`)."""
+    return bool(_FILE_LIKE.search(text)) and not PINNED.search(text)
+
+
+def word_start(text: str, at: int) -> bool:
+    """A word starts at `at`: not inside one, nor right after a pin's operator (`==3.9`)."""
+    if at == 0:
+        return True
+    before = text[at - 1]
+    if before == "=" and at >= 2 and text[at - 2] in "=<>~!":
+        return False
+    return not (before.isalnum() or before in _INNER)
+
+
+def word_end(text: str, at: int) -> bool:
+    """A word ends at `at`: what follows is not a letter, digit, `_` or `-`, and not a `.` or
+    `/` that goes on ("my.env", "venvs/x"), only one that ends a sentence or a folder ("x/")."""
+    after = text[at:at + 2] + "  "
+    if after[0].isalnum() or after[0] in "_-":
+        return False
+    return not (after[0] in "./" and (after[1].isalnum() or after[1] in _INNER))
+
+
+def stated_numbers(request: str) -> set[str]:
+    """The counts a request can mean (for --days and --depth): each duration in days as the
+    dataset counts them ("three weeks" -> "21", "9 months" -> "270", "a year" -> "365"), and
+    each other number as written or as a word ("seven" -> "7"); the "9" of "9 months" is not
+    a count of its own."""
+    durations = list(DURATION.finditer(request))
+    found = {str(days(m)) for m in durations}
+
+    def inside_duration(m: re.Match) -> bool:
+        return any(d.start() <= m.start() and m.end() <= d.end() for d in durations)
+
+    found.update(m.group(0) for m in re.finditer(r"\d+", request) if not inside_duration(m))
+    found.update(
+        str(_WORD_NUMBERS[m.group(0).lower()]) for m in _NUMBER_WORD.finditer(request) if not inside_duration(m)
+    )
+    return found
+
+
+def stated_versions(request: str) -> set[str]:
+    """The Python versions a request can mean: each number as written ("3.12.1", "3"), and
+    "3.12" for the short form "py312"; not a number inside a pinned package ("django~=4.2")
+    or a path ("venvs/py312")."""
+    blocked = [m.span() for m in PINNED.finditer(request)]
+    blocked += [m.span() for m in WORD.finditer(request) if "/" in m.group(0) and path_text(m.group(0))]
+    found = set()
+    for m in _NUMBER.finditer(request):
+        start, end = m.span()
+        if any(s < end and start < e for s, e in blocked):
+            continue
+        number = m.group(0)
+        found.add(number)
+        if "." not in number and len(number) in (2, 3) and _SHORT_FORM.search(request[:start]):
+            found.add(f"{number[0]}.{number[1:]}")
+    return found
+
+
+def version_text(match: re.Match) -> str | None:
+    """'3.12' for 'py312', 'python 3.12', '3.12.1'; None for a bare number like '5' (no version)."""
+    major, minor, packed = match.group(1), match.group(2), match.group(3)
+    whole = match.group(0).strip().lower()
+    if minor is None and packed is None:
+        return major if whole.startswith(("py", "python")) else None
+    if minor is None:
+        if not whole.startswith(("py", "python")):
+            return None  # "12" or "312" alone: a count, not a version
+        minor = packed
+    if major not in "23":
+        return None
+    return f"{major}.{int(minor)}"
+
+
+def path_text(word: str) -> str | None:
+    """The path in a whitespace-separated word ("~/work/x/", "./env", "requirements.txt"),
+    without surrounding quotes, punctuation or a trailing slash; None when it is not one."""
+    text = word.lstrip("\"'`(").rstrip("\"'`,;:!?)")
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1]  # the end of a sentence
+    if "://" in text or not ("/" in text or text.startswith("~") or text.lower().endswith(PATH_SUFFIXES)):
+        return None
+    return text.rstrip("/") or text
+
+
+def days(match: re.Match) -> int:
+    """The days a duration means, as the dataset counts them: a month is 30 days, a year 365,
+    twelve months a year, half a year 180."""
+    number, unit, half = match.group(1).lower(), match.group(2).lower(), match.group(3)
+    if number.startswith("half"):
+        return 180 if unit == "year" else _UNIT_DAYS[unit] // 2
+    if number.isdigit():
+        n = int(number)
+    else:
+        n = sum(_WORD_NUMBERS[w] for w in re.split(r"[\s-]+", number) if w not in ("a", "an")) or 1
+    if unit == "month" and n % 12 == 0:
+        days = n // 12 * 365
+    else:
+        days = n * _UNIT_DAYS[unit]
+    return days + (_UNIT_DAYS[unit] // 2 if half else 0)
