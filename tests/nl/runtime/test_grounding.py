@@ -131,6 +131,9 @@ def test_no_count_stated_no_option_that_takes_one():
         ("remove envs idle for half a year", "venvy cleanup --days 180", []),
         ("remove envs idle for 12 months", "venvy cleanup --days 365", []),
         ("remove envs older than 90 days", "venvy cleanup", []),  # 90 is the default: canonical leaves it out
+        ("scan my home seven deep", "venvy scan --home", ["seven"]),
+        ("scan my home seven deep", "venvy scan --home --depth 7", []),
+        ("the hook for powershell 7", "venvy shell-hook --shell powershell", []),  # no count to take
         ("delete 'old-api' now", "venvy rm old-api", []),
         ("delete 'old-api' now", "venvy rm api", ["old-api"]),
         ("let's call it 'dev' pls", "venvy register --name dev", []),  # an apostrophe is not a quote

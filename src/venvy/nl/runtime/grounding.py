@@ -29,8 +29,8 @@ from functools import lru_cache
 
 from venvy.nl import contract
 from venvy.nl.runtime.stated import (
-    DURATION, PATH_SUFFIXES, PINNED, QUOTED, VERSION, WORD, days, file_like, path_text, stated_numbers,
-    stated_versions, version_text, word_end, word_start,
+    COUNT, DURATION, PATH_SUFFIXES, PINNED, QUOTED, VERSION, WORD, count, days, file_like, path_text,
+    stated_numbers, stated_versions, version_text, word_end, word_start,
 )
 
 FREE_TEXT = ("NAME", "DIR", "FILE", "PATH", "LIST")
@@ -210,6 +210,7 @@ SPAN_KINDS = {
     "path": ("DIR", "PATH"),
     "file": ("FILE",),
     "duration": ("N",),
+    "count": ("N",),
     "version": ("VERSION",),
     "text": (),  # a quoted text with a space: no option value can hold it
 }
@@ -258,6 +259,12 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
         if version is not None:
             python = str(parsed.params.get("python") or "")
             add(m, "version", python == version or version in used or m.group(0).strip().lower() in used)
+    # a count matters to a command that takes one (scan --depth, cleanup --days); elsewhere a
+    # number is part of something else ("powershell 7")
+    if any(kind == "N" for kind in _value_kinds()[parsed.command][1].values()):
+        values = {str(v) for v in parsed.params.values() if v is not None and not isinstance(v, bool)}
+        for m in COUNT.finditer(request):
+            add(m, "count", str(count(m)) in values)
     return [(sort, text) for _, sort, text in sorted(found)]
 
 

@@ -32,6 +32,14 @@ VERSION = re.compile(
 PINNED = re.compile(r"\b[A-Za-z][\w.\-\[\]]*\s?(?:==|>=|<=|~=|!=)\s?[\w.*]*[\w*]")
 QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'`]([^\"'`]{1,100}?)[\"'`](?=[\s.,;:!?]|$)")
 WORD = re.compile(r"\S+")
+# a count on its own: digits or a number word, not inside a word, a version, a path or a pin
+# ("one" is left out: "the blog one", "one path per line" are not counts)
+COUNT = re.compile(
+    r"(?<![\w.\-/=~<>!])(\d{1,3}|"
+    + "|".join(sorted((w for w in _WORD_NUMBERS if w not in ("a", "an", "one")), key=len, reverse=True))
+    + r")(?![\w.\-/])",
+    re.IGNORECASE,
+)
 PATH_SUFFIXES = (".txt", ".in", ".cfg", ".toml")
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)*")
 _SHORT_FORM = re.compile(r"(?:py|python|cp)\s?$", re.IGNORECASE)
@@ -124,6 +132,12 @@ def path_text(word: str) -> str | None:
     if "://" in text or not ("/" in text or text.startswith("~") or text.lower().endswith(PATH_SUFFIXES)):
         return None
     return text.rstrip("/") or text
+
+
+def count(match: re.Match) -> int:
+    """The number a COUNT match states."""
+    text = match.group(1).lower()
+    return int(text) if text.isdigit() else _WORD_NUMBERS[text]
 
 
 def days(match: re.Match) -> int:
