@@ -152,7 +152,7 @@ def decode(
             break
         proposal = []
         if drafter is not None and room > 0:
-            proposal = (drafter.forced(sampler) or drafter.lookup(out, source))[:room]
+            proposal = drafter.propose(sampler, out, source)[:room]
         step_started = time.perf_counter()
         if proposal:
             rows = drafts.eval_batch(llm, [token, *proposal])

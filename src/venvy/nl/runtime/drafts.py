@@ -84,6 +84,10 @@ class Drafter:
             return []
         return self.loaded.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)[:MAX_DRAFT]
 
+    def propose(self, sampler, out: list[int], source: list[int]) -> list[int]:
+        """The draft after the answer `out`: forced text, else a word copied from the request."""
+        return self.forced(sampler) or self.lookup(out, source)
+
     def lookup(self, out: list[int], source: list[int]) -> list[int]:
         return lookup(lambda token: piece(self.loaded, token), out, source)
 
