@@ -255,6 +255,21 @@ def test_val_and_test_frames_are_never_used_in_train(rows):
     assert held_options and not held_options & options
 
 
+def test_the_grown_train_split_keeps_val_test_and_their_families_apart(rows):
+    grown = ds.generate_more_train(ds.DEFAULT_SEED, ds.DEFAULT_TRAIN_SCALE)
+    base_train = [r for r in rows if r.split == "train"]
+    assert [r for r in grown if r.split != "train"] == [r for r in rows if r.split != "train"]
+    grown_train = [r for r in grown if r.split == "train"]
+    assert grown_train[: len(base_train)] == base_train
+    assert abs(len(grown_train) / len(base_train) - ds.DEFAULT_TRAIN_SCALE) < 0.05
+
+    def families(split_rows):
+        return {f for r in split_rows for f in r.families if f.startswith(("frame:", "comp:", "none:", "opt:"))}
+
+    assert not families(grown_train) & families([r for r in grown if r.split != "train"])
+    assert len({ds.normalize(r.input) for r in grown}) == len(grown)  # no near-duplicates anywhere
+
+
 def test_some_values_appear_only_in_val_and_test(rows):
     def names(split_filter):
         found = set()
