@@ -433,19 +433,12 @@ def test_fine_tuned_basics(agent, fine_tuned, text, expected):
             "preview deleting envs unused for two weeks", "venvy cleanup --days 14 --dry-run",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="known miss of the shipped model (v3, 100-minute run): it drops --dry-run and "
-                "answers `venvy cleanup --days 14` at 81-82%, a confident destructive mistake (issue 10); "
-                "the wizard still defaults to No because the command deletes",
+                reason="known miss of the shipped model (v3, 2x train rows; the 100-minute run before it too): "
+                "it drops --dry-run and answers `venvy cleanup --days 14` at 81%, a confident destructive "
+                "mistake (issue 10); the wizard still defaults to No because the command deletes",
             ),
         ),
-        pytest.param(
-            "stop tracking legacy but keep its files", "venvy rm legacy --keep-files",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss of the shipped model (v3, 100-minute run): no command at 89-90% "
-                "(the 55-minute model answered it right)",
-            ),
-        ),
+        ("stop tracking legacy but keep its files", "venvy rm legacy --keep-files"),
         ("show me details about the api env", "venvy info api"),
         ("register the venv in ./env as web", "venvy register ./env --name web"),
         ("scan ~/projects 5 levels deep", "venvy scan --path ~/projects --depth 5"),
