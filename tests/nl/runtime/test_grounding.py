@@ -67,41 +67,28 @@ def test_a_requirements_file_reads_as_a_file():
 
 
 @pytest.mark.parametrize(
-    "request_text, allowed, refused",
+    "option, request_text, allowed, refused",
     [
-        ("env on python 3.12", ["3.12"], ["3.1", "3"]),
-        ("env on Python3.10.12", ["3.10.12"], ["3.10"]),
-        ("new env on py312", ["3.12"], ["3.1"]),
-        ("conda create -n x python=3.9", ["3.9"], []),
-        ("env with django~=4.2 and aiohttp==3.9.5", [], ["4.2", "3.9.5"]),  # pinned packages
-        ("env at /usr/local/venvs/py312", [], ["3.12"]),  # a path
-        ("env on python 3", ["3"], ["3.12"]),
+        ("create --python", "env on python 3.12", ["3.12"], ["3.1", "3"]),
+        ("create --python", "env on Python3.10.12", ["3.10.12"], ["3.10"]),
+        ("create --python", "new env on py312", ["3.12"], ["3.1"]),
+        ("create --python", "conda create -n x python=3.9", ["3.9"], []),
+        ("create --python", "env with django~=4.2 and aiohttp==3.9.5", [], ["4.2", "3.9.5"]),  # pinned packages
+        ("create --python", "env at /usr/local/venvs/py312", [], ["3.12"]),  # a path
+        ("create --python", "env on python 3", ["3"], ["3.12"]),
+        ("cleanup --days", "remove envs not touched in 9 months", ["270"], ["9", "180", "90"]),  # "9" counts months
+        ("cleanup --days", "trash envs older than 2 years", ["730"], ["120"]),
+        ("cleanup --days", "clean up envs idle longer than three weeks", ["21"], ["3", "14"]),
+        ("cleanup --days", "purge old envs --days 60", ["60"], ["6", "30"]),
     ],
 )
-def test_a_version_is_one_the_request_states(request_text, allowed, refused):
+def test_a_version_or_count_is_one_the_request_states(option, request_text, allowed, refused):
     g = Grounder(request_text)
-    for version in allowed:
-        assert g.ok(f"create --python {version}", done=True), version
-    for version in refused:
-        assert not g.ok(f"create --python {version}", done=True), version
-
-
-@pytest.mark.parametrize(
-    "request_text, allowed, refused",
-    [
-        ("remove envs not touched in 9 months", ["270"], ["9", "180", "90"]),  # "9" counts months
-        ("trash envs older than 2 years", ["730"], ["120"]),
-        ("clean up envs idle longer than three weeks", ["21"], ["3", "14"]),
-        ("purge old envs --days 60", ["60"], ["6", "30"]),
-    ],
-)
-def test_a_count_is_one_the_request_states(request_text, allowed, refused):
-    g = Grounder(request_text)
-    for days in allowed:
-        assert g.ok(f"cleanup --days {days}", done=True), days
-    for days in refused:
-        assert not g.ok(f"cleanup --days {days}", done=True), days
-    assert g.ok(f"cleanup --days {allowed[0][0]}")  # still growing
+    for value in allowed:
+        assert g.ok(f"{option} {value}", done=True), value
+        assert g.ok(f"{option} {value[0]}"), value  # still growing
+    for value in refused:
+        assert not g.ok(f"{option} {value}", done=True), value
 
 
 def test_no_count_stated_no_option_that_takes_one():
