@@ -429,15 +429,8 @@ def test_fine_tuned_basics(agent, fine_tuned, text, expected):
     [
         ("list all venvs sorted by size in json", "venvy ls --sort size --format json"),
         ("remove venvs older than 90 days", "venvy cleanup"),
-        pytest.param(
-            "preview deleting envs unused for two weeks", "venvy cleanup --days 14 --dry-run",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss of the shipped model (v3, 2x train rows; the 100-minute run before it too): "
-                "it drops --dry-run and answers `venvy cleanup --days 14` at 81%, a confident destructive "
-                "mistake (issue 10); the wizard still defaults to No because the command deletes",
-            ),
-        ),
+        # the model alone drops --dry-run here (at 81%); grounding completes the stated preview
+        ("preview deleting envs unused for two weeks", "venvy cleanup --days 14 --dry-run"),
         ("stop tracking legacy but keep its files", "venvy rm legacy --keep-files"),
         ("show me details about the api env", "venvy info api"),
         ("register the venv in ./env as web", "venvy register ./env --name web"),

@@ -270,3 +270,53 @@ def test_with_completion_no_stated_value_is_left_out_that_an_unused_option_could
         pytest.skip("this model leaves no stated value out even without completion: the requests show nothing")
     agent.completion = True
     assert left_out(agent) == []
+
+
+# --------------------------------------------------------------------------
+# The flags that decide whether files are lost (venvy.nl.runtime.intents)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "request_text, command, expected",
+    [
+        ("clear out envs older than 5 days dry run?", "venvy cleanup --days 5", ["dry run"]),
+        ("clear out envs older than 5 days dry run?", "venvy cleanup --days 5 --dry-run", []),
+        ("delete the MyApp venv only forget it", "venvy rm MyApp", ["forget"]),
+        ("delete the MyApp venv only forget it", "venvy rm MyApp --keep-files", []),
+        ("delete forget-me", "venvy rm forget-me", []),  # inside the name: the name
+        ("delete 'preview' now", "venvy rm preview", []),  # rm has no --dry-run
+    ],
+)
+def test_a_stated_preview_or_keep_intent_the_command_leaves_out_is_ignored(request_text, command, expected):
+    assert ignored(command, request_text) == expected
+
+
+def test_an_answer_that_leaves_a_preview_out_must_go_on_with_the_flag():
+    g = Grounder("get rid of old environments pretend --days 5")
+    assert g.must_go_on("cleanup --days 5") == len("cleanup --days 5")
+    assert g.pending == [" --dry-run"]
+    assert not g.allows("cleanup --days 5", "", end=True)
+    g.advance("cleanup --days 5 --dry-run")
+    assert g.pending == [] and g.allows("cleanup --days 5 --dry-run", "", end=True)
+    keep = Grounder("remove the DataPipeline env only forget it")
+    assert keep.must_go_on("rm DataPipeline") == len("rm DataPipeline") and keep.pending == [" --keep-files"]
+
+
+def test_yes_needs_a_stated_consent():
+    g = Grounder("delete the MyApp venv only forget it")
+    assert g.ok("rm MyApp --keep-files", done=True)
+    assert not g.ok("rm MyApp --keep-files ")  # after --keep-files only --yes can come
+    assert not g.ok("rm MyApp --y")
+    assert not g.ok("rm MyApp --yes", done=True)
+    assert not g.ok("cleanup --days 5 --yes", done=True)
+    for consent in ("delete MyApp -y", "delete MyApp, don't ask", "delete MyApp, skip confirmation"):
+        assert Grounder(consent).ok("rm MyApp --yes", done=True), consent
+
+
+def test_a_package_list_does_not_start_with_its_label():
+    g = Grounder("new venv named api packages: pytest, rich")
+    assert not g.ok("create --name api --packages pack")  # grows into the label "packages:"
+    assert not g.ok("create --name api --packages packages", done=True)
+    assert g.ok("create --name api --packages pytest,rich", done=True)
+    assert Grounder("cli-tools: details").ok("info cli-tools", done=True)  # a name may be followed by ":"

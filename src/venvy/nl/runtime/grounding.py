@@ -28,6 +28,7 @@ import re
 from functools import lru_cache
 
 from venvy.nl import contract
+from venvy.nl.runtime import intents
 from venvy.nl.runtime.stated import (
     COUNT, DURATION, PATH_SUFFIXES, PINNED, QUOTED, VERSION, WORD, count, days, file_like, path_text,
     stated_numbers, stated_versions, version_text, word_end, word_start,
@@ -87,29 +88,30 @@ class Grounder:
         self.versions = stated_versions(request)
         self.numbers = stated_numbers(request)
         self.has_file = any(file_like(word) for word in self.request.split())
+        self.consents = intents.states(request, intents.CONSENT)
         self.complete = complete
         self.pending: list[str] = []
         self.base = ""
         self.completions = 0
 
-    def spans(self, text: str, whole: bool = True, file: bool = False) -> bool:
+    def spans(self, text: str, whole: bool = True, file: bool = False, package: bool = False) -> bool:
         """Is `text` a span of the request that starts where a word does and, when `whole`,
         ends where one does? `file`: that word (for a growing text, the word it grows into)
-        reads as a file: it has a `.` or a `/`."""
+        reads as a file: it has a `.` or a `/`. `package`: not a label ("packages: a, b")."""
         request, text = self.request, text.lower()
         at = request.find(text)
         while at >= 0:
             if word_start(request, at):
                 end = at + len(text)
                 if whole:
-                    if word_end(request, end) and (not file or file_like(text)):
+                    label = package and request[end:end + 1] == ":"  # "packages: a, b": the list follows
+                    if word_end(request, end) and not label and (not file or file_like(text)):
                         return True
-                elif not file:
-                    return True
-                else:
+                else:  # the word it grows into
                     while end < len(request) and not word_end(request, end):
                         end += 1
-                    if file_like(request[at:end]):
+                    label = package and request[end:end + 1] == ":"
+                    if not label and (not file or file_like(request[at:end])):
                         return True
             at = request.find(text, at + 1)
         return False
@@ -156,6 +158,8 @@ class Grounder:
             return False  # no number or duration stated: no --days, no --depth
         if not self.has_file and _names_option_for(answer, "FILE"):
             return False  # no file named: no option that takes one
+        if not self.consents and _names_option_for(answer, "--yes"):
+            return False  # no consent stated: the question before deleting stays
         found = values(answer)
         growing = bool(found) and not done and not answer.endswith(" ") and answer.endswith(found[-1][1])
         for i, (kind, text) in enumerate(found):
@@ -169,26 +173,29 @@ class Grounder:
             elif kind in FREE_TEXT:
                 parts = text.split(",") if kind == "LIST" else [text]
                 for j, part in enumerate(parts):
-                    if part and not self.spans(part, whole or j < len(parts) - 1, file=kind == "FILE"):
+                    if part and not self.spans(part, whole or j < len(parts) - 1, file=kind == "FILE",
+                                               package=kind == "LIST"):
                         return False
         return True
 
 
 def _names_option_for(answer: str, kind: str) -> bool:
-    """Does the answer name an option that takes a `kind` value (for its last word: every
-    option it can still become, after the options already written in the grammar's canonical
-    order, does)?"""
+    """Does the answer name an option that takes a `kind` value, or the flag `kind` when it
+    starts with "--" (for its last word: every option it can still become, after the options
+    already written in the grammar's canonical order, does)?"""
     words = answer.lstrip().split(" ")
     spec = contract.commands().get(words[0]) if words else None
     if spec is None:
         return False
     flags = _value_kinds()[words[0]][1]
+    if kind.startswith("--"):
+        flags = {flag: (flag if value_kind is None else value_kind) for flag, value_kind in flags.items()}
     if any(flags.get(word) == kind for word in words[1:-1]):
         return True
     last = words[-1]
     if last == "" and len(words) >= 2:  # after a space: an option comes next, unless a value does
         positional = _value_kinds()[words[0]][0]
-        if flags.get(words[-2]) is not None or (len(words) == 2 and positional is not None):
+        if _value_kinds()[words[0]][1].get(words[-2]) is not None or (len(words) == 2 and positional is not None):
             return False
         last = "--"
     if len(words) < 2 or not last.startswith("--"):
@@ -213,7 +220,12 @@ SPAN_KINDS = {
     "count": ("N",),
     "version": ("VERSION",),
     "text": (),  # a quoted text with a space: no option value can hold it
+    "preview": (),  # these two are filled by a flag (INTENT_FLAGS)
+    "keep": (),
 }
+# a stated intent and the flag that fills it (venvy.nl.runtime.intents)
+INTENT_FLAGS = {"preview": "--dry-run", "keep": "--keep-files"}
+INTENT_PHRASES = {"preview": intents.PREVIEW, "keep": intents.KEEP}
 
 
 def ignored(command: str | None, request: str) -> list[str]:
@@ -232,8 +244,8 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
     found: list[tuple[int, str, str]] = []
     taken: list[tuple[int, int]] = []
 
-    def add(match: re.Match, sort: str, covered: bool, text: str | None = None) -> None:
-        start, end = match.span()
+    def add(match: re.Match | tuple[int, int], sort: str, covered: bool, text: str | None = None) -> None:
+        start, end = match if isinstance(match, tuple) else match.span()
         if any(s < end and start < e for s, e in taken):
             return
         taken.append((start, end))
@@ -244,6 +256,13 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
         inner = m.group(1).strip()
         sort = "text" if any(c.isspace() for c in inner) else "path" if "/" in inner else "quoted"
         add(m, sort, inner.lower() in used, inner)
+    # a preview or keep intent, for a command that has the flag (inside a value it is the value)
+    flags = _value_kinds()[parsed.command][1]
+    for sort, flag in INTENT_FLAGS.items():
+        if flag in flags:
+            for start, end in intents.spans(request, INTENT_PHRASES[sort]):
+                text = request[start:end]
+                add((start, end), sort, bool(parsed.params.get(flag[2:].replace("-", "_"))) or text.lower() in used, text)
     for m in PINNED.finditer(request):
         add(m, "pinned", re.sub(r"\s", "", m.group(0)).lower() in used)
     for m in WORD.finditer(request):
@@ -284,15 +303,16 @@ def missing_options(answer: str, sorts: list[str]) -> tuple[int, list[str]]:
     if spec is None:
         return len(answer), []
     kinds = {kind for sort in sorts for kind in SPAN_KINDS[sort]}
+    intent_flags = {INTENT_FLAGS[sort] for sort in sorts if sort in INTENT_FLAGS}
     used = [opt.flag in words[1:] for opt in spec.options]
     places: dict[int, list[str]] = {}
     for i, opt in enumerate(spec.options):
-        if used[i] or opt.is_flag or opt.kind not in kinds:
+        if used[i] or not (opt.flag in intent_flags if opt.is_flag else opt.kind in kinds):
             continue
         later = next((o.flag for o, u in zip(spec.options[i + 1:], used[i + 1:]) if u), None)
         at = len(answer) if later is None else answer.find(f" {later}")
         if at > 0:
-            places.setdefault(at, []).append(f" {opt.flag} ")
+            places.setdefault(at, []).append(f" {opt.flag}" if opt.is_flag else f" {opt.flag} ")
     if not places:
         return len(answer), []
     at = max(places)

@@ -1,0 +1,100 @@
+"""What a request asks for in words, for the three flags that decide whether files are lost:
+`--dry-run` (only show), `--keep-files` (only forget) and `--yes` (do not ask).
+
+venvy.nl.runtime.grounding holds the model to them, always in the safe direction:
+- a preview or keep intent the request states and the command leaves out is a span the
+  command ignores: decoding completes the command with the flag when it can take it (a
+  preview never turns into a deletion), and the confidence drops with it;
+- `--yes` removes the last question before files go, so the model can only write it when the
+  request states a consent ("don't ask", "skip confirmation", "-y", ...).
+
+The phrases are the forms the dataset generator writes for these flags
+(venvy.nl.pipeline.templates, venvy.nl.pipeline.phrasings_v3), reduced to their key words.
+Apostrophes are dropped ("don't" is "dont"). A key word of five letters or more also matches with one typo (a letter dropped, doubled,
+changed, or two swapped), as people type them. A phrase the tables do not know is not
+recognized: the model's own answer stands, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+PREVIEW = (
+    "--dry-run", "dry run", "dry-run", "dryrun", "preview*", "pretend*", "simulat*", "test run", "trial run",
+    "what would", "would be removed", "would be deleted", "would go", "would cleanup delete",
+    "would it delete", "would it remove", "just show", "just list", "just tell", "only show", "only list",
+    "only want to see", "show me what", "show me which", "show me first", "show the candidates",
+    "list what", "without removing", "without deleting", "dont delete", "do not delete",
+    "dont actually", "no deleting", "can i delete", "could i delete", "could go",
+    "safe to remove", "safe to delete",
+)
+KEEP = (
+    "--keep-files", "forget*", "unregister*", "untrack*", "stop tracking", "keep the files", "keep the file",
+    "keep the folder", "keep the directory", "keep its files", "keep it on disk", "keep the venv on disk",
+    "keep files", "keep-files", "leave the files", "leave the folder", "leave the directory",
+    "leave it on disk", "on disk", "registry only", "from the registry", "venvy's registry",
+    "venvys registry", "from the list", "files stay", "without touching", "without deleting the",
+    "dont delete the", "dont touch the", "do not delete the", "do not touch the",
+)
+CONSENT = (
+    "--yes", "yes", "-y", "force", "force*", "confirm*", "auto-confirm*", "prompt*", "ask*", "asking", "interactive*",
+    "non-interactive*", "question*", "are-you-sure", "sure", "go ahead", "just do it",
+)
+
+_WORDS = re.compile(r"[\w'\-]+")
+FUZZY_MIN = 5  # key words this long also match with one typo
+
+
+def _close(word: str, key: str) -> bool:
+    """One edit apart at most (Damerau: a letter dropped, added, changed, or two swapped)."""
+    if word == key:
+        return True
+    if len(key) < FUZZY_MIN or abs(len(word) - len(key)) > 1:
+        return False
+    i = 0
+    while i < min(len(word), len(key)) and word[i] == key[i]:
+        i += 1
+    if len(word) == len(key):
+        rest = word[i + 1:] == key[i + 1:]
+        swapped = word[i:i + 2] == key[i:i + 2][::-1] and word[i + 2:] == key[i + 2:]
+        return rest or swapped
+    if len(word) > len(key):
+        return word[i + 1:] == key[i:]
+    return word[i:] == key[i + 1:]
+
+
+def _word_matches(word: str, key: str) -> bool:
+    """`key` is a word, or a stem ending in `*` that the word starts with (with a typo only
+    when the stem is longer than FUZZY_MIN: "forget" must not pass for "force*")."""
+    if not key.endswith("*"):
+        return _close(word, key)
+    stem = key[:-1]
+    if word.startswith(stem) or len(stem) <= FUZZY_MIN:
+        return word.startswith(stem)
+    return any(_close(word[:n], stem) for n in (len(stem) - 1, len(stem), len(stem) + 1) if 0 < n <= len(word))
+
+
+@lru_cache(maxsize=None)
+def _phrases(table: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(phrase.replace("'", "").split()) for phrase in table)
+
+
+def spans(request: str, table: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(start, end) of each phrase of `table` in the request, in order, not overlapping."""
+    words = [(m.start(), m.end(), m.group(0).lower().replace("'", "")) for m in _WORDS.finditer(request)]
+    found: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        for phrase in _phrases(table):
+            n = len(phrase)
+            if i + n <= len(words) and all(_word_matches(words[i + k][2], phrase[k]) for k in range(n)):
+                found.append((words[i][0], words[i + n - 1][1]))
+                i += n - 1
+                break
+        i += 1
+    return found
+
+
+def states(request: str, table: tuple[str, ...]) -> bool:
+    return bool(spans(request, table))
