@@ -37,6 +37,7 @@ def session_venvy_home(tmp_path_factory):
     patch = pytest.MonkeyPatch()
     patch.setenv("VENVY_HOME", str(tmp_path_factory.mktemp("session-venvy-home")))
     patch.setenv("VENVY_MERGE", "0")
+    patch.setenv("VENVY_RESIDENT", "0")  # no background parser outliving a test
     yield
     patch.undo()
 
@@ -55,6 +56,9 @@ def venvy_home(tmp_path, monkeypatch) -> Path:
     # Merging the shipped adapter takes ~15 s per fresh $VENVY_HOME; tests load base + adapter
     # unless they test the merge (tests/nl/runtime/test_merge_lora.py turns it back on).
     monkeypatch.setenv("VENVY_MERGE", "0")
+    # `venvy -w` would leave a resident parser running (venvy.nl.runtime.resident); only its
+    # own tests (tests/nl/runtime/test_resident.py) start one, and stop it
+    monkeypatch.setenv("VENVY_RESIDENT", "0")
     for variable in CLEARED:
         monkeypatch.delenv(variable, raising=False)
     return home

@@ -56,7 +56,17 @@ def run_wizard(request, *, print_only=False, assume_yes=False, agent=None, execu
         return interactive(agent, assume_yes=assume_yes, execute=execute)
     if not _has_words(request):
         raise VenvyError('the request is empty: say what you want, e.g. venvy -w "list my venvs".')
-    agent = agent or load_agent()
+    if agent is None:
+        from venvy.nl.runtime import resident
+
+        if resident.enabled():  # the resident parser answers, or this process loads the model
+            agent = resident.ResidentAgent(load_agent)
+            try:
+                return handle(request, agent, print_only=print_only, assume_yes=assume_yes, execute=execute)
+            finally:
+                if agent.fell_back:
+                    resident.start()  # for the next call
+        agent = load_agent()
     return handle(request, agent, print_only=print_only, assume_yes=assume_yes, execute=execute)
 
 
