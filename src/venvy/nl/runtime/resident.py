@@ -60,8 +60,12 @@ def idle_s() -> float:
 
 
 def settings() -> dict:
-    """What must match between a caller and the resident parser."""
-    return {"protocol": PROTOCOL, "venvy": __version__, **{k: os.environ.get(k, "") for k in SETTINGS}}
+    """What must match between a caller and the resident parser (a model path as an absolute
+    path: the resident parser runs in /, the caller anywhere)."""
+    values = {k: os.environ.get(k, "") for k in SETTINGS}
+    if values["VENVY_MODEL"]:
+        values["VENVY_MODEL"] = os.path.abspath(os.path.expanduser(values["VENVY_MODEL"]))
+    return {"protocol": PROTOCOL, "venvy": __version__, **values}
 
 
 # --------------------------------------------------------------------------
@@ -148,10 +152,13 @@ def start() -> None:
         log = open(os.path.join(run_dir_text(), "nl.log"), "ab")
     except OSError:
         return
+    env = {**os.environ, "VENVY_HOME": os.path.abspath(paths.home_text())}
+    if env.get("VENVY_MODEL"):
+        env["VENVY_MODEL"] = settings()["VENVY_MODEL"]
     with log:
-        try:
+        try:  # in /, so that it holds no folder of the caller's (a mount, a folder to delete)
             subprocess.Popen(
-                [sys.executable, "-m", "venvy.nl.runtime.resident", "serve"],
+                [sys.executable, "-m", "venvy.nl.runtime.resident", "serve"], cwd="/", env=env,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
             )
         except OSError:
