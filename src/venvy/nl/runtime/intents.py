@@ -26,14 +26,13 @@ PREVIEW = (
     "would it delete", "would it remove", "just show", "just list", "just tell", "only show", "only list",
     "only want to see", "show me what", "show me which", "show me first", "show the candidates",
     "list what", "without removing", "without deleting", "dont delete", "do not delete",
-    "dont actually", "no deleting", "can i delete", "could i delete", "could go",
-    "safe to remove", "safe to delete",
+    "dont actually", "no deleting", "safe to remove", "safe to delete",
 )
 KEEP = (
     "--keep-files", "forget*", "unregister*", "untrack*", "stop tracking", "keep the files", "keep the file",
     "keep the folder", "keep the directory", "keep its files", "keep it on disk", "keep the venv on disk",
     "keep files", "keep-files", "leave the files", "leave the folder", "leave the directory",
-    "leave it on disk", "on disk", "registry only", "from the registry", "venvy's registry",
+    "leave it on disk", "stay on disk", "stays on disk", "registry only", "from the registry", "venvy's registry",
     "venvys registry", "from the list", "files stay", "without touching", "without deleting the",
     "dont delete the", "dont touch the", "do not delete the", "do not touch the",
 )
