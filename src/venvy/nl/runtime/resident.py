@@ -87,6 +87,17 @@ def decode(data: dict) -> ParseResult:
     return ParseResult(**data)
 
 
+def _read_line(conn) -> bytes:
+    """One newline-ended message (or what came before the other end closed)."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 # --------------------------------------------------------------------------
 # The caller's side
 # --------------------------------------------------------------------------
@@ -103,12 +114,7 @@ def _ask(message: dict) -> dict | None:
             sock.connect(path)
             sock.settimeout(REPLY_TIMEOUT_S)
             sock.sendall(json.dumps(message).encode("utf-8") + b"\n")
-            reply = b""
-            while not reply.endswith(b"\n"):
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                reply += chunk
+            reply = _read_line(sock)
         return json.loads(reply.decode("utf-8"))
     except (OSError, ValueError):
         return None
@@ -213,9 +219,6 @@ def serve() -> int:
     import fcntl
     import time
 
-    from venvy.nl.runtime import resolve, threads
-    from venvy.nl.runtime.agent import VenvyNLAgent
-
     os.makedirs(run_dir_text(), mode=0o700, exist_ok=True)
     os.chmod(run_dir_text(), 0o700)
     lock = open(os.path.join(run_dir_text(), "nl.lock"), "a+")
@@ -226,12 +229,11 @@ def serve() -> int:
     lock.truncate(0)
     lock.write(f"{os.getpid()}\n")
     lock.flush()
-    mine = settings()
-    agent = VenvyNLAgent()
-    specs = (resolve.resolve(), agent.spec)  # as found, and as loaded (the merged file)
-    choice = agent.loaded.threads
-    spinning = choice.wait_policy == "ACTIVE" and choice.n_threads > 1
-    fingerprint = _fingerprint(specs)
+
+    def log(line: str) -> None:
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}: {line}", file=sys.stderr, flush=True)
+
+    resident = Resident()
     path = socket_path()
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)  # a dead one's socket: the lock says nobody serves it
@@ -243,60 +245,70 @@ def serve() -> int:
         os.umask(umask)
     server.listen(8)
     server.settimeout(idle_s())
-    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}: serving {agent.spec.describe()} "
-          f"({choice.n_threads} threads, {choice.wait_policy})", file=sys.stderr, flush=True)
-    reason = "idle"
+    log(f"serving {resident.describe()}")
+    reason = None
     try:
-        while True:
+        while reason is None:
             try:
                 conn, _ = server.accept()
             except socket.timeout:
+                reason = "idle"
                 break
             with conn:
-                reply, reason = _answer(conn, agent, mine, lambda: _fingerprint(specs) == fingerprint,
-                                        spinning and threads)
                 try:
+                    conn.settimeout(REPLY_TIMEOUT_S)
+                    reply, reason = resident.answer(json.loads(_read_line(conn).decode("utf-8")))
+                except (OSError, ValueError):
+                    continue  # a caller that went away or sent garbage: it parses in-process
+                with contextlib.suppress(OSError):
                     conn.sendall(json.dumps(reply).encode("utf-8") + b"\n")
-                except OSError:
-                    pass
-            if reason:
-                break
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
         server.close()
-        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}: exit ({reason or 'idle'})",
-              file=sys.stderr, flush=True)
+        log(f"exit ({reason})")
     return 0
 
 
-def _answer(conn, agent, mine: dict, unchanged, spin_threads) -> tuple[dict, str | None]:
-    """(reply, reason to exit or None) for one connection. unchanged(): the model and venvy's
-    files are as they were at load; spin_threads: venvy.nl.runtime.threads when this process
-    spins threads (then other busy cores mean exit), else None."""
-    conn.settimeout(REPLY_TIMEOUT_S)
-    data = b""
-    try:
-        while not data.endswith(b"\n"):
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        message = json.loads(data.decode("utf-8"))
-    except (OSError, ValueError):
-        return {"ok": False, "reason": "unreadable request"}, None
-    if message.get("stop"):
-        return {"ok": True}, "stopped"
-    if message.get("settings") != mine:
-        return {"ok": False, "reason": "other settings"}, "other settings"
-    if not unchanged():
-        return {"ok": False, "reason": "model or venvy changed"}, "model or venvy changed"
-    if spin_threads and spin_threads.busy_cores() >= spin_threads.BUSY_FRACTION:
-        return {"ok": False, "reason": "other work started"}, "other work started"
-    try:
-        return {"ok": True, "result": encode(agent.parse(str(message.get("request", ""))))}, None
-    except Exception as exc:  # noqa: BLE001  (the caller parses in-process instead)
-        return {"ok": False, "reason": f"{type(exc).__name__}: {exc}"}, "failed"
+class Resident:
+    """The loaded model and what it was loaded under; answers one message at a time."""
+
+    def __init__(self):
+        from venvy.nl.runtime import resolve, threads
+        from venvy.nl.runtime.agent import VenvyNLAgent
+
+        self.settings = settings()
+        self.agent = VenvyNLAgent()
+        self.specs = (resolve.resolve(), self.agent.spec)  # as found, and as loaded (the merged file)
+        self.fingerprint = _fingerprint(self.specs)
+        choice = self.agent.loaded.threads
+        self.choice = choice
+        # spinning threads collapse when other work takes the cores (venvy.nl.runtime.threads)
+        self.busy_check = threads if choice.wait_policy == "ACTIVE" and choice.n_threads > 1 else None
+
+    def describe(self) -> str:
+        return f"{self.agent.spec.describe()} ({self.choice.n_threads} threads, {self.choice.wait_policy})"
+
+    def answer(self, message: dict) -> tuple[dict, str | None]:
+        """(reply, why this process must now exit, or None)."""
+        if message.get("stop"):
+            return {"ok": True}, "stopped"
+        why = self.stale(message)
+        if why:
+            return {"ok": False, "reason": why}, why
+        try:
+            return {"ok": True, "result": encode(self.agent.parse(str(message.get("request", ""))))}, None
+        except Exception as exc:  # noqa: BLE001  (the caller parses in-process instead)
+            return {"ok": False, "reason": f"{type(exc).__name__}: {exc}"}, "failed"
+
+    def stale(self, message: dict) -> str | None:
+        if message.get("settings") != self.settings:
+            return "other settings"
+        if _fingerprint(self.specs) != self.fingerprint:
+            return "model or venvy changed"
+        if self.busy_check and self.busy_check.busy_cores() >= self.busy_check.BUSY_FRACTION:
+            return "other work started"
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
