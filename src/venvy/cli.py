@@ -68,7 +68,8 @@ class VenvyGroup(click.Group):
     "--wizard",
     is_flag=True,
     help='Natural-language mode: venvy -w "create a python 3.11 venv named api". '
-    "Without a request, opens an interactive prompt.",
+    "Without a request, opens an interactive prompt. The first call leaves the model loaded "
+    "in a background process for 10 idle minutes, so the next ones are fast (VENVY_RESIDENT=0: off).",
 )
 @click.option("--print", "print_only", is_flag=True, help="With -w: print the command only; run nothing.")
 @click.option("-y", "--yes", is_flag=True, help="With -w: run destructive commands without asking.")
