@@ -152,13 +152,14 @@ class Grounder:
     def ok(self, answer: str, done: bool = False) -> bool:
         """Are the answer's values grounded? `done`: the answer is complete (else its last value
         may still be growing, and only has to be the start of a grounded one)."""
-        if not self.versions and _names_option_for(answer, "VERSION"):
+        named = _named(answer) if not (self.versions and self.numbers and self.has_file and self.consents) else ()
+        if not self.versions and "VERSION" in named:
             return False  # no version stated: no option that takes one
-        if not self.numbers and _names_option_for(answer, "N"):
+        if not self.numbers and "N" in named:
             return False  # no number or duration stated: no --days, no --depth
-        if not self.has_file and _names_option_for(answer, "FILE"):
+        if not self.has_file and "FILE" in named:
             return False  # no file named: no option that takes one
-        if not self.consents and _names_option_for(answer, "--yes"):
+        if not self.consents and "--yes" in named:
             return False  # no consent stated: the question before deleting stays
         found = values(answer)
         growing = bool(found) and not done and not answer.endswith(" ") and answer.endswith(found[-1][1])
@@ -179,31 +180,30 @@ class Grounder:
         return True
 
 
-def _names_option_for(answer: str, kind: str) -> bool:
-    """Does the answer name an option that takes a `kind` value, or the flag `kind` when it
-    starts with "--" (for its last word: every option it can still become, after the options
-    already written in the grammar's canonical order, does)?"""
+def _named(answer: str) -> set[str]:
+    """What the answer's options name: the kind of value each takes ("VERSION", "N", ...), or
+    the flag itself ("--yes"). For the last word, what every option it can still become (after
+    the options already written, in the grammar's canonical order) names, when that is one
+    thing; after a trailing space, an option comes next unless a value does."""
     words = answer.lstrip().split(" ")
     spec = contract.commands().get(words[0]) if words else None
-    if spec is None:
-        return False
-    flags = _value_kinds()[words[0]][1]
-    if kind.startswith("--"):
-        flags = {flag: (flag if value_kind is None else value_kind) for flag, value_kind in flags.items()}
-    if any(flags.get(word) == kind for word in words[1:-1]):
-        return True
+    if spec is None or len(words) < 2:
+        return set()
+    positional, kinds = _value_kinds()[words[0]]
+    keys = {flag: flag if kind is None else kind for flag, kind in kinds.items()}
+    named = {keys[word] for word in words[1:-1] if word in keys}
     last = words[-1]
-    if last == "" and len(words) >= 2:  # after a space: an option comes next, unless a value does
-        positional = _value_kinds()[words[0]][0]
-        if _value_kinds()[words[0]][1].get(words[-2]) is not None or (len(words) == 2 and positional is not None):
-            return False
+    if last == "":
+        if kinds.get(words[-2]) is not None or (len(words) == 2 and positional is not None):
+            return named  # a value comes next
         last = "--"
-    if len(words) < 2 or not last.startswith("--"):
-        return False
-    written = [i for i, opt in enumerate(spec.options) if opt.flag in words[1:-1]]
-    later = spec.options[max(written) + 1:] if written else spec.options
-    could_be = [flags[opt.flag] for opt in later if opt.flag.startswith(last)]
-    return bool(could_be) and all(k == kind for k in could_be)
+    if last.startswith("--"):
+        written = [i for i, opt in enumerate(spec.options) if opt.flag in words[1:-1]]
+        later = spec.options[max(written) + 1:] if written else spec.options
+        could_be = {keys[opt.flag] for opt in later if opt.flag.startswith(last)}
+        if len(could_be) == 1:
+            named |= could_be
+    return named
 
 
 # --------------------------------------------------------------------------
