@@ -41,7 +41,10 @@ REPLY_TIMEOUT_S = 30.0  # a parse is well under a second; this only bounds a wed
 
 
 def enabled() -> bool:
-    return os.environ.get("VENVY_RESIDENT", "1").strip() not in ("0", "", "no", "off", "false")
+    """On unless VENVY_RESIDENT=0; POSIX only (a Unix socket and a lock file)."""
+    if os.name != "posix" or not hasattr(socket, "AF_UNIX"):
+        return False
+    return os.environ.get("VENVY_RESIDENT", "1").strip().lower() not in ("0", "", "no", "off", "false")
 
 
 def run_dir_text() -> str:
