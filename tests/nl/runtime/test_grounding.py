@@ -49,6 +49,10 @@ def test_values_start_and_end_where_words_of_the_request_do():
     assert not g.ok("create --path ..", done=True)  # a path cut short
     assert g.ok("create --name my.env", done=True)
     assert not g.ok("create --name my", done=True)
+    end = Grounder("a venv for project ~/Projects/2024/. and one inside services/api/.venv/.")
+    assert end.ok("register --project ~/Projects/2024", done=True)  # "/." ends the sentence
+    assert end.ok("create --path services/api/.venv", done=True)
+    assert not end.ok("create --path services/api/", done=True)  # "/.venv" goes on
 
 
 def test_a_requirements_file_reads_as_a_file():

@@ -65,11 +65,14 @@ def word_start(text: str, at: int) -> bool:
 
 def word_end(text: str, at: int) -> bool:
     """A word ends at `at`: what follows is not a letter, digit, `_` or `-`, and not a `.` or
-    `/` that goes on ("my.env", "venvs/x"), only one that ends a sentence or a folder ("x/")."""
-    after = text[at:at + 2] + "  "
+    `/` that goes on ("my.env", "venvs/x"), only one that ends a sentence or a folder ("x/",
+    "x/." at the end of a sentence)."""
+    after = text[at:at + 3] + "   "
     if after[0].isalnum() or after[0] in "_-":
         return False
-    return not (after[0] in "./" and (after[1].isalnum() or after[1] in _INNER))
+    if after[0] in "./" and (after[1].isalnum() or after[1] in _INNER):
+        return after[:2] == "/." and not (after[2].isalnum() or after[2] in _INNER)
+    return True
 
 
 def stated_numbers(request: str) -> set[str]:
