@@ -20,15 +20,17 @@ pytest.importorskip("llama_cpp", reason="needs llama-cpp-python: pip install -e 
 HANDWRITTEN = Path(__file__).resolve().parents[1] / "data" / "handwritten.tsv"
 BLIND = Path(__file__).resolve().parents[1] / "data" / "blind.tsv"  # the second blind set (issue 10)
 
-# measured for the shipped model (v3, 100-minute run; adapter merged as venvy -w loads it): see
-# docs/results.md. These tests run base + adapter (tests/conftest.py sets VENVY_MERGE=0), which
-# measured hand-written 0.835 semantic, 0.881 precision at 60% (87.0% kept), blind 0.776 semantic,
-# 0.976 no-command; the floors sit a few points under the lower of the two.
-SEMANTIC_FLOOR = 0.79  # measured 0.831 merged
-ABSTAIN_FLOOR = 0.93  # measured 0.967 (29 of 30)
-CONFIDENT_PRECISION_FLOOR = 0.85  # measured 0.888 (84.8% of rows kept): precision at the wizard's 60%
-BLIND_SEMANTIC_FLOOR = 0.73  # measured 0.776 merged (375 rows)
-BLIND_ABSTAIN_FLOOR = 0.93  # measured 0.976 (41 of 42)
+# measured for the shipped model (v3, 4x train rows, 105-minute run; adapter merged as venvy -w
+# loads it): see docs/results.md. These tests run base + adapter (tests/conftest.py sets
+# VENVY_MERGE=0), which measured hand-written 0.870 semantic, 0.896 precision at 60% (95.7%
+# kept), 1.000 no-command; blind 0.861 semantic, 0.929 no-command (2026-11-30). The floors sit a
+# few points under the lower of the two. The blind no-command floor went down (0.93 -> 0.90):
+# this model answers 3 of its 42 no-command rows with a command, the one before 1.
+SEMANTIC_FLOOR = 0.84  # measured 0.861 merged, 0.870 base + adapter
+ABSTAIN_FLOOR = 0.96  # measured 1.000 (30 of 30): one miss still passes
+CONFIDENT_PRECISION_FLOOR = 0.87  # measured 0.887 merged, 0.896 base + adapter: precision at the wizard's 60%
+BLIND_SEMANTIC_FLOOR = 0.84  # measured 0.864 merged, 0.861 base + adapter (375 rows)
+BLIND_ABSTAIN_FLOOR = 0.90  # measured 0.929 (39 of 42)
 
 
 def _evaluate(path: Path, tmp_path_factory):
