@@ -187,7 +187,9 @@ class ResidentAgent:
         if self.local is None:
             result = parse(text)
             if result is not None:
-                if os.environ.get("VENVY_DEBUG", "") not in ("", "0"):
+                from venvy.cli import debug_enabled
+
+                if debug_enabled():
                     print(f"venvy: parsed by the resident parser ({socket_path()})", file=sys.stderr)
                 return result
             self.local, self.fell_back = self._load_local(), True
