@@ -243,6 +243,21 @@ def test_no_val_or_test_request_is_a_near_duplicate_of_train(records):
     assert ds.normalize("List my VENVS, please!") == ds.normalize("list my venvs please")
 
 
+def test_hand_written_training_pairs_are_no_near_duplicate_of_an_evaluation_request(records):
+    """data/people/train.tsv (the second training stage) shares no request, up to case, spaces and
+    punctuation, with val, test, the two hand-written test sets or the people dev set."""
+    from venvy.nl.eval.tsv import load_tsv
+
+    people = [request for request, _ in load_tsv(DATA / "people" / "train.tsv")]
+    evaluation = {ds.normalize(r["input"]) for r in records if r["split"] != "train"}
+    for path in (ROOT / "tests" / "data" / "handwritten.tsv", ROOT / "tests" / "data" / "blind.tsv",
+                 DATA / "people" / "dev.tsv"):
+        evaluation |= {ds.normalize(request) for request, _ in load_tsv(path)}
+    assert len(people) > 900
+    assert [request for request in people if ds.normalize(request) in evaluation] == []
+    assert len({ds.normalize(request) for request in people}) == len(people)
+
+
 def test_val_and_test_frames_are_never_used_in_train(rows):
     def frames(split):
         return {f for r in rows if r.split == split for f in r.families if f.startswith(("frame:", "comp:", "none:"))}

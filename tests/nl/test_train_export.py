@@ -247,6 +247,23 @@ def test_resume_continues_from_the_saved_step(tmp_path, tiny_hf, tiny_data):
     assert (out / "last" / "adapter_model.safetensors").read_bytes() != before
 
 
+def test_a_second_stage_starts_from_an_adapter_and_adds_hand_written_pairs(tmp_path, tiny_run, tiny_hf, tiny_data):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("# two pairs\nmake a venv named api\tvenvy create --name api\nplay some music\t\n")
+    assert batches.load_pair_rows(pairs) == [{"input": "make a venv named api", "output": "venvy create --name api"},
+                                             {"input": "play some music", "output": ""}]
+    out = tmp_path / "stage2"
+    summary = _train_tiny(str(tiny_hf), tiny_data, out, max_steps=1, lr=1e-9, init_adapter=str(tiny_run / "best"),
+                          people=str(pairs), people_repeat=3)
+    assert summary["train_rows"] == len(ROWS) + 2 * 3
+    # with a learning rate of ~0 the adapter is the one it started from (a fresh LoRA's B is zero)
+    from safetensors.torch import load_file
+
+    start, end = (load_file(str(f / "adapter_model.safetensors")) for f in (tiny_run / "best", out / "last"))
+    assert any(t.abs().sum() > 0 for k, t in start.items() if "lora_B" in k)
+    assert all(torch.allclose(start[k], end[k], atol=1e-5) for k in start)
+
+
 # --------------------------------------------------------------------------
 # Export: full merged GGUF and LoRA adapter GGUF, checked in llama.cpp
 # --------------------------------------------------------------------------

@@ -318,6 +318,29 @@ def test_yes_needs_a_stated_consent():
         assert Grounder(consent).ok("rm MyApp --yes", done=True), consent
 
 
+def test_rm_and_cleanup_need_a_stated_removal():
+    g = Grounder("dump all venvs to json")
+    assert not g.ok("rm") and not g.ok("rm json", done=True)
+    assert not g.ok("cl") and not g.ok("cleanup", done=True)  # "cl" can only become cleanup
+    assert g.ok("r") and g.ok("c") and g.ok("register")  # still a register, a create, a current
+    assert g.ok("ls --format json", done=True)
+    assert Grounder("delete json").ok("rm json", done=True)
+    assert Grounder("forget json but keep the files").ok("rm json --keep-files", done=True)
+    assert Grounder("what would cleanup remove").ok("cleanup --dry-run", done=True)
+
+
+def test_every_hand_written_removal_of_the_training_pairs_passes():
+    """The removal rule holds for rm / cleanup requests written by other hands
+    (data/people/train.tsv), not only for the generator's (the test above)."""
+    from venvy.nl.eval.tsv import load_tsv
+
+    rows = [(q, a[0]) for q, a in load_tsv(ROOT / "data" / "people" / "train.tsv")
+            if a and a[0].split()[1] in ("rm", "cleanup")]
+    blocked = [q for q, command in rows if not Grounder(q).ok(command.removeprefix("venvy "), done=True)]
+    assert len(rows) > 200
+    assert blocked == []
+
+
 def test_a_package_list_does_not_start_with_its_label():
     g = Grounder("new venv named api packages: pytest, rich")
     assert not g.ok("create --name api --packages pack")  # grows into the label "packages:"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from venvy.nl.runtime.intents import CONSENT, KEEP, PREVIEW, spans, states
+from venvy.nl.runtime.intents import CONSENT, KEEP, PREVIEW, removal, spans, states
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,23 @@ def test_phrases_are_found_with_one_typo_at_most(request_text, table, found):
 def test_short_words_need_the_exact_spelling():
     assert not states("delete ml, dont aks", CONSENT)  # "ask" is too short for a typo
     assert states("delete ml, dont ask", CONSENT)
+
+
+@pytest.mark.parametrize(
+    "request_text, says",
+    [
+        ("delete the api venv", True),
+        ("dleete old environments", True),  # a typo in a long word
+        ("prnue envs unused for a month", True),
+        ("stop tracking legacy", True),  # forgetting (--keep-files)
+        ("which old envs would go? just show me", True),  # a preview (--dry-run)
+        ("tmp can go", True),
+        ('please dump "bot" real quick', True),
+        ("dump all venvs to json", False),  # "dump" as in print out
+        ("crete a env called notebooks", False),  # a misspelt create is not a removal
+        ("how many envs haven't been used in 90 days?", False),
+        ("list my venvs", False),
+    ],
+)
+def test_removal_is_said_in_words(request_text, says):
+    assert removal(request_text) is says

@@ -20,6 +20,16 @@ def load_rows(path: Path, limit: int = 0) -> list[dict]:
     return rows[:limit] if limit else rows
 
 
+def load_pair_rows(path: Path) -> list[dict]:
+    """Hand-written request/command pairs (a TSV in venvy.nl.eval.tsv's format) as train rows: the
+    first accepted command, in canonical form; no command = an empty output."""
+    from venvy.nl import contract
+    from venvy.nl.eval.tsv import load_tsv
+
+    return [{"input": request, "output": contract.canonical(accepted[0]) if accepted else ""}
+            for request, accepted in load_tsv(path)]
+
+
 def request_of(row: dict) -> str:
     """The user's request: the row's input (instruction is the fixed task text)."""
     return (row.get("input") or row.get("instruction") or "").strip()

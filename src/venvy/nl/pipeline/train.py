@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from venvy.nl.files import atomic_write
-from venvy.nl.pipeline.batches import collate, encode_rows, length_batches, load_rows
+from venvy.nl.pipeline.batches import collate, encode_rows, length_batches, load_pair_rows, load_rows
 from venvy.nl.pipeline.loss import batch_loss, evaluate
 from venvy.nl.pipeline.modeling import build_model, resolve_base
 
@@ -42,6 +42,11 @@ class Settings:
     data: str = "data"  # folder with train.jsonl and val.jsonl (rows: instruction, input, output, split)
     out: str = "runs/venvy-lora"  # run directory: settings.json, log.jsonl, best/, last/
     base: str = ""  # "" = the embedded SmolLM2-135M-Instruct Q4_1 GGUF; else a HF name, a local dir or a .gguf
+    # second stage: start from a trained adapter (a run's best/; same LoRA settings) and add hand-written
+    # request/command pairs (a TSV, venvy.nl.eval.tsv's format) to the train rows, each `people_repeat` times
+    init_adapter: str = ""
+    people: str = ""
+    people_repeat: int = 1
     # LoRA on every attention and MLP projection
     lora_r: int = 16
     lora_alpha: int = 16
@@ -211,11 +216,18 @@ def train(s: Settings, resume: bool = False, progress: bool = True) -> dict:
     base = resolve_base(s.base)
     t_load = time.time()
     model, tok = build_model(s, base, device)
+    if s.init_adapter and not resume:
+        from venvy.nl.pipeline.modeling import load_adapter_weights
+
+        load_adapter_weights(model, Path(s.init_adapter))
     load_s = time.time() - t_load
 
     # data
     data = Path(s.data)
-    train_ex, dropped_train = encode_rows(tok, load_rows(data / "train.jsonl", s.max_train_rows), s.max_len)
+    rows = load_rows(data / "train.jsonl", s.max_train_rows)
+    if s.people:
+        rows += load_pair_rows(Path(s.people)) * s.people_repeat
+    train_ex, dropped_train = encode_rows(tok, rows, s.max_len)
     val_ex, _ = encode_rows(tok, load_rows(data / "val.jsonl", s.max_val_rows), s.max_len)
     steps_per_epoch = math.ceil(len(train_ex) / s.batch_size)
     total_steps = steps_per_epoch * s.epochs

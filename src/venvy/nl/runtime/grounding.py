@@ -89,6 +89,7 @@ class Grounder:
         self.numbers = stated_numbers(request)
         self.has_file = any(file_like(word) for word in self.request.split())
         self.consents = intents.states(request, intents.CONSENT)
+        self.removes = intents.removal(request)
         self.complete = complete
         self.pending: list[str] = []
         self.base = ""
@@ -152,6 +153,8 @@ class Grounder:
     def ok(self, answer: str, done: bool = False) -> bool:
         """Are the answer's values grounded? `done`: the answer is complete (else its last value
         may still be growing, and only has to be the start of a grounded one)."""
+        if not self.removes and _removing(answer, done):
+            return False  # nothing said about removing: no rm, no cleanup
         named = _named(answer) if not (self.versions and self.numbers and self.has_file and self.consents) else ()
         if not self.versions and "VERSION" in named:
             return False  # no version stated: no option that takes one
@@ -178,6 +181,19 @@ class Grounder:
                                                package=kind == "LIST"):
                         return False
         return True
+
+
+REMOVING = ("rm", "cleanup")
+
+
+def _removing(answer: str, done: bool) -> bool:
+    """Is the answer a removing command, or one that can only grow into one ("r" can still be
+    register, "rm" and "cl" cannot)?"""
+    word, _, rest = answer.lstrip().partition(" ")
+    if rest or done or word in contract.commands():
+        return word in REMOVING
+    grows_into = [name for name in contract.commands() if name.startswith(word)]
+    return bool(grows_into) and all(name in REMOVING for name in grows_into)
 
 
 def _named(answer: str) -> set[str]:

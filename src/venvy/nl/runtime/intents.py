@@ -1,15 +1,20 @@
 """What a request asks for in words, for the three flags that decide whether files are lost:
-`--dry-run` (only show), `--keep-files` (only forget) and `--yes` (do not ask).
+`--dry-run` (only show), `--keep-files` (only forget) and `--yes` (do not ask), and for the two
+commands that can lose them (`rm`, `cleanup`).
 
 venvy.nl.runtime.grounding holds the model to them, always in the safe direction:
 - a preview or keep intent the request states and the command leaves out is a span the
   command ignores: decoding completes the command with the flag when it can take it (a
   preview never turns into a deletion), and the confidence drops with it;
 - `--yes` removes the last question before files go, so the model can only write it when the
-  request states a consent ("don't ask", "skip confirmation", "-y", ...).
+  request states a consent ("don't ask", "skip confirmation", "-y", ...);
+- `rm` and `cleanup` can only be written when the request says to remove, forget or preview
+  something (`removal()`): "dump all venvs to json" or a misspelt "crete a venv" is not a
+  reason to delete anything.
 
 The phrases are the forms the dataset generator writes for these flags
-(venvy.nl.pipeline.templates, venvy.nl.pipeline.phrasings_v3), reduced to their key words.
+(venvy.nl.pipeline.templates, venvy.nl.pipeline.phrasings_v3) and for rm and cleanup, and those
+of the hand-written training pairs (data/people/train.tsv), reduced to their key words.
 Apostrophes are dropped ("don't" is "dont"). A key word of five letters or more also matches with one typo (a letter dropped, doubled,
 changed, or two swapped), as people type them. A phrase the tables do not know is not
 recognized: the model's own answer stands, as before.
@@ -38,8 +43,26 @@ KEEP = (
 )
 CONSENT = (
     "--yes", "yes", "-y", "force", "force*", "confirm*", "auto-confirm*", "prompt*", "ask*", "asking", "interactive*",
-    "non-interactive*", "question*", "are-you-sure", "sure", "go ahead", "just do it",
+    "non-interactive*", "question*", "are-you-sure", "sure", "certain", "approve*", "auto-approve*", "go ahead", "just do it",
 )
+
+# Saying to remove (or forget) something: with KEEP and PREVIEW, what every rm and cleanup request
+# of the training data states (tests/nl/runtime/test_intents.py). Full words beside their stems,
+# so that one typo is allowed ("pruen", "trassh").
+REMOVE = (
+    "remove", "removing", "removal", "remov*", "rm", "rmv", "rmvirtualenv*", "del", "delete", "deleting",
+    "deletion", "delet*", "drop*", "trash", "trashing", "trash*", "bin", "wipe", "wiping", "wipe*", "nuke*",
+    "purge", "purging", "purg*", "prune", "pruning", "prun*", "clean", "cleaning", "cleanup", "clean-up",
+    "clean*", "auto-clean*", "clnup", "clear", "clearing", "clear*", "get rid", "rid", "destroy*", "erase",
+    "erasing", "kill*", "zap*", "ditch", "ditch*", "scrap", "scrap*", "axe", "toss*", "eliminat*",
+    "uninstall*", "deregister*", "unlink*", "stop keeping track", "no longer", "anymore", "any more",
+    "tidy*", "declutter*", "free up", "reclaim*", "throw away", "throw out", "junk", "retire*", "evict*",
+    "expunge*", "discard*", "dispose*", "sweep", "sweeping", "sweep*", "cull*", "trim*", "yeet*",
+    "take out", "take off", "off the list", "can go", "could go", "should go", "must go", "gotta go",
+    "go away", "show only", "dump", "dumping",
+)
+# "dump" is also "print out": with one of these in the request it is not a removal ("dump my venvs as json")
+OUTPUT = ("json", "table", "csv", "yaml", "output", "print*", "screen", "stdout", "paths", "list", "format*")
 
 _WORDS = re.compile(r"[\w'\-]+")
 FUZZY_MIN = 5  # key words this long also match with one typo
@@ -97,3 +120,11 @@ def spans(request: str, table: tuple[str, ...]) -> list[tuple[int, int]]:
 
 def states(request: str, table: tuple[str, ...]) -> bool:
     return bool(spans(request, table))
+
+
+def removal(request: str) -> bool:
+    """Does the request say to remove, forget or preview removing something (rm, cleanup)?"""
+    if states(request, PREVIEW) or states(request, KEEP):
+        return True
+    words = [request[a:b].lower() for a, b in spans(request, REMOVE)]
+    return any(not w.startswith("dump") for w in words) or (bool(words) and not states(request, OUTPUT))

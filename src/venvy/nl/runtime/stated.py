@@ -16,14 +16,16 @@ _WORD_NUMBERS = {
     "hundred": 100,
 }
 _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+_UNIT_SHORT = {"wk": "week", "mo": "month", "mth": "month", "yr": "year"}  # "2wks", "6 mos", "1yr"
 _WORD = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
 _NUMBER_WORD = re.compile(
     r"\b(?:" + "|".join(sorted((w for w in _WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
 )
+# a number (digits, words, "half a", "a half", "last"/"past" for one) and a unit, long or short
 DURATION = re.compile(
-    rf"\b(half\s+an?|(?:an?\s+)?hundred|\d{{1,5}}|(?:{_WORD})(?:-(?:{_WORD}))?)[\s-]+"
-    rf"(day|week|fortnight|month|year)s?(\s+and\s+a\s+half)?\b",
+    rf"\b(half\s+an?|an?\s+half|(?:an?\s+)?hundred|last|past|\d{{1,5}}|(?:{_WORD})(?:-(?:{_WORD}))?)"
+    rf"(?:(?<=\d)[\s-]*|[\s-]+)(day|week|fortnight|month|year|wk|mo|mth|yr)s?(\s+and\s+a\s+half)?\b",
     re.IGNORECASE,
 )
 VERSION = re.compile(
@@ -147,12 +149,13 @@ def days(match: re.Match) -> int:
     """The days a duration means, as the dataset counts them: a month is 30 days, a year 365,
     twelve months a year, half a year 180."""
     number, unit, half = match.group(1).lower(), match.group(2).lower(), match.group(3)
-    if number.startswith("half"):
+    unit = _UNIT_SHORT.get(unit, unit)
+    if "half" in number:
         return 180 if unit == "year" else _UNIT_DAYS[unit] // 2
     if number.isdigit():
         n = int(number)
     else:
-        n = sum(_WORD_NUMBERS[w] for w in re.split(r"[\s-]+", number) if w not in ("a", "an")) or 1
+        n = sum(_WORD_NUMBERS.get(w, 0) for w in re.split(r"[\s-]+", number) if w not in ("a", "an")) or 1  # "last": one
     if unit == "month" and n % 12 == 0:
         days = n // 12 * 365
     else:
