@@ -318,6 +318,20 @@ def test_yes_needs_a_stated_consent():
         assert Grounder(consent).ok("rm MyApp --yes", done=True), consent
 
 
+def test_a_named_shell_or_json_the_command_leaves_out_is_completed():
+    from venvy.nl.runtime.grounding import ignored_spans
+
+    assert ignored_spans("venvy shell-hook", "pwsh hook") == [("choice:--shell=powershell", "pwsh")]
+    assert ignored_spans("venvy shell-hook --shell powershell", "pwsh hook") == []
+    assert ignored_spans("venvy ls --format json", "dump all venvs to json") == []
+    assert ignored_spans("venvy create --packages orjson", "a venv with orjson") == []  # inside a word
+    g = Grounder("fish hook")
+    assert g.must_go_on("shell-hook") == len("shell-hook") and g.pending == [" --shell fish"]
+    assert not g.allows("shell-hook --shell ", "bash", end=False)
+    s = Grounder("list venvs by size json")
+    assert s.must_go_on("ls --sort size") == len("ls --sort size") and s.pending == [" --format json"]
+
+
 def test_rm_and_cleanup_need_a_stated_removal():
     g = Grounder("dump all venvs to json")
     assert not g.ok("rm") and not g.ok("rm json", done=True)

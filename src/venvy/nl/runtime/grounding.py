@@ -242,6 +242,23 @@ SPAN_KINDS = {
 # a stated intent and the flag that fills it (venvy.nl.runtime.intents)
 INTENT_FLAGS = {"preview": "--dry-run", "keep": "--keep-files"}
 INTENT_PHRASES = {"preview": intents.PREVIEW, "keep": intents.KEEP}
+# a word that names one choice of an option: a span of sort "choice:--shell=fish", filled by that
+# option with that value. Only words with no other meaning in a venvy request ("size", "name" or
+# "python" have many).
+CHOICE_WORDS = {
+    "--shell": {"bash": "bash", "zsh": "zsh", "fish": "fish", "powershell": "powershell", "pwsh": "powershell"},
+    "--format": {"json": "json"},
+}
+_CHOICE = {flag: re.compile(r"(?<![\w.\-/])(" + "|".join(words) + r")(?![\w\-/])", re.IGNORECASE)
+           for flag, words in CHOICE_WORDS.items()}
+
+
+def _choice(sort: str) -> tuple[str, str] | None:
+    """(flag, value) of a "choice:--flag=value" span sort; None for other sorts."""
+    if not sort.startswith("choice:"):
+        return None
+    flag, _, value = sort[len("choice:"):].partition("=")
+    return flag, value
 
 
 def ignored(command: str | None, request: str) -> list[str]:
@@ -296,6 +313,12 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
             add(m, "version", python == version or version in used or m.group(0).strip().lower() in used)
     # a count matters to a command that takes one (scan --depth, cleanup --days); elsewhere a
     # number is part of something else ("powershell 7")
+    for flag, pattern in _CHOICE.items():
+        if flag in flags:
+            param = next(opt.name for opt in contract.commands()[parsed.command].options if opt.flag == flag)
+            for m in pattern.finditer(request):
+                value = CHOICE_WORDS[flag][m.group(1).lower()]
+                add(m, f"choice:{flag}={value}", parsed.params.get(param) == value)
     if any(kind == "N" for kind in _value_kinds()[parsed.command][1].values()):
         values = {str(v) for v in parsed.params.values() if v is not None and not isinstance(v, bool)}
         for m in COUNT.finditer(request):
@@ -318,17 +341,26 @@ def missing_options(answer: str, sorts: list[str]) -> tuple[int, list[str]]:
     spec = contract.commands().get(words[0])
     if spec is None:
         return len(answer), []
-    kinds = {kind for sort in sorts for kind in SPAN_KINDS[sort]}
+    kinds = {kind for sort in sorts if not _choice(sort) for kind in SPAN_KINDS[sort]}
     intent_flags = {INTENT_FLAGS[sort] for sort in sorts if sort in INTENT_FLAGS}
+    choices = dict(c for c in map(_choice, sorts) if c)
     used = [opt.flag in words[1:] for opt in spec.options]
     places: dict[int, list[str]] = {}
     for i, opt in enumerate(spec.options):
-        if used[i] or not (opt.flag in intent_flags if opt.is_flag else opt.kind in kinds):
+        if opt.flag in choices:
+            text = f" {opt.flag} {choices[opt.flag]}"
+        elif opt.is_flag and opt.flag in intent_flags:
+            text = f" {opt.flag}"
+        elif not opt.is_flag and opt.kind in kinds:
+            text = f" {opt.flag} "
+        else:
+            continue
+        if used[i]:
             continue
         later = next((o.flag for o, u in zip(spec.options[i + 1:], used[i + 1:]) if u), None)
         at = len(answer) if later is None else answer.find(f" {later}")
         if at > 0:
-            places.setdefault(at, []).append(f" {opt.flag}" if opt.is_flag else f" {opt.flag} ")
+            places.setdefault(at, []).append(text)
     if not places:
         return len(answer), []
     at = max(places)

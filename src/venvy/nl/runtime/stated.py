@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 _WORD_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "a": 1, "an": 1, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
@@ -155,7 +155,8 @@ def days(match: re.Match) -> int:
     if number.isdigit():
         n = int(number)
     else:
-        n = sum(_WORD_NUMBERS.get(w, 0) for w in re.split(r"[\s-]+", number) if w not in ("a", "an")) or 1  # "last": one
+        words = [w for w in re.split(r"[\s-]+", number) if w in _WORD_NUMBERS and w not in ("a", "an")]
+        n = sum(_WORD_NUMBERS[w] for w in words) if words else 1  # "a week", "last month": one
     if unit == "month" and n % 12 == 0:
         days = n // 12 * 365
     else:
