@@ -193,7 +193,7 @@ def per_command_table(data: dict, set_name: str) -> str:
     return table(header, rows)
 
 
-def threshold_rows(data: dict, sets=("val", "test", "handwritten", "blind")) -> tuple[list, list]:
+def threshold_rows(data: dict, sets=("val", "test", "handwritten", "blind", "dev")) -> tuple[list, list]:
     present = [s for s in sets if _ok(data["runs"].get(s, {}).get(REFERENCE))]
     header = ["confidence ≥", *[f"{s}: coverage / precision" for s in present]]
     rows = []

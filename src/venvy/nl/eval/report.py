@@ -38,6 +38,8 @@ SETS = {  # name -> (path, baselines run on it); val is for the calibration view
                     ("finetuned", "finetuned-ungrounded", "finetuned-nogrammar", "fewshot", "knn")),
     "blind": ("tests/data/blind.tsv", ("finetuned", "finetuned-ungrounded", "knn")),  # the second blind set (issue 10)
     "val": ("data/val.jsonl", ("finetuned", "knn")),
+    # written by people, used to choose between models: not held out (docs/dataset.md)
+    "dev": ("data/people/dev.tsv", ("finetuned", "knn")),
 }
 DEFAULT_FEWSHOT_LIMIT = 80
 

@@ -269,7 +269,7 @@ def ignored(command: str | None, request: str) -> list[str]:
 
 def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
     """(sort, text) of each value-like span of `request` that `command` does not use; sort is
-    a key of SPAN_KINDS."""
+    a key of SPAN_KINDS, or "choice:--flag=value" for a word that names a choice (CHOICE_WORDS)."""
     if not command:
         return []
     parsed = contract.parse(command)
@@ -311,14 +311,14 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
         if version is not None:
             python = str(parsed.params.get("python") or "")
             add(m, "version", python == version or version in used or m.group(0).strip().lower() in used)
-    # a count matters to a command that takes one (scan --depth, cleanup --days); elsewhere a
-    # number is part of something else ("powershell 7")
     for flag, pattern in _CHOICE.items():
         if flag in flags:
             param = next(opt.name for opt in contract.commands()[parsed.command].options if opt.flag == flag)
             for m in pattern.finditer(request):
                 value = CHOICE_WORDS[flag][m.group(1).lower()]
                 add(m, f"choice:{flag}={value}", parsed.params.get(param) == value)
+    # a count matters to a command that takes one (scan --depth, cleanup --days); elsewhere a
+    # number is part of something else ("powershell 7")
     if any(kind == "N" for kind in _value_kinds()[parsed.command][1].values()):
         values = {str(v) for v in parsed.params.values() if v is not None and not isinstance(v, bool)}
         for m in COUNT.finditer(request):
