@@ -332,6 +332,14 @@ def test_a_named_shell_or_json_the_command_leaves_out_is_completed():
     assert s.must_go_on("ls --sort size") == len("ls --sort size") and s.pending == [" --format json"]
 
 
+def test_a_name_is_not_the_word_for_the_kind_of_thing():
+    g = Grounder("INFO ON ENV reports")
+    assert not g.ok("info E") and not g.ok("info env", done=True)  # "E" can only grow into "ENV"
+    assert g.ok("info reports", done=True)
+    assert Grounder('info on "env" please').ok("info env", done=True)  # quoted: a venv called env
+    assert Grounder("info on env2").ok("info env2", done=True)
+
+
 def test_rm_and_cleanup_need_a_stated_removal():
     g = Grounder("dump all venvs to json")
     assert not g.ok("rm") and not g.ok("rm json", done=True)

@@ -35,6 +35,10 @@ from venvy.nl.runtime.stated import (
 )
 
 FREE_TEXT = ("NAME", "DIR", "FILE", "PATH", "LIST")
+# words that name the kind of thing, not one venv: "info on env reports" is not `info env`. A venv
+# really called "env" can still be named in quotes. No name in the training data is one of them.
+GENERIC_NAMES = frozenset({"env", "envs", "venv", "venvs", "virtualenv", "virtualenvs", "environment",
+                           "environments", "venvy", "python", "details", "info"})
 
 
 @lru_cache(maxsize=None)
@@ -89,6 +93,7 @@ class Grounder:
         self.numbers = stated_numbers(request)
         self.has_file = any(file_like(word) for word in self.request.split())
         self.consents = intents.states(request, intents.CONSENT)
+        self.quoted = {m.group(1).strip().lower() for m in QUOTED.finditer(request)}
         self.removes = intents.removal(request)
         self.complete = complete
         self.pending: list[str] = []
@@ -116,6 +121,20 @@ class Grounder:
                         return True
             at = request.find(text, at + 1)
         return False
+
+    def generic(self, text: str, whole: bool) -> bool:
+        """Is this name (growing, when not `whole`) only ever one of GENERIC_NAMES in the request,
+        unquoted? Then it is the kind of thing ("env"), not a venv's name."""
+        request, text = self.request, text.lower()
+        words, at = set(), request.find(text)
+        while at >= 0:
+            if word_start(request, at):
+                end = at + len(text)
+                while not whole and end < len(request) and not word_end(request, end):
+                    end += 1
+                words.add(request[at:end])
+            at = request.find(text, at + 1)
+        return bool(words) and all(w in GENERIC_NAMES and w not in self.quoted for w in words)
 
     def allows(self, text: str, piece: str, end: bool) -> bool:
         """May the answer `text` go on with this token (`piece`; `end`: the end of the answer)?"""
@@ -174,6 +193,8 @@ class Grounder:
                 stated = self.versions if kind == "VERSION" else self.numbers
                 if not (text in stated if whole else any(v.startswith(text) for v in stated)):
                     return False
+            elif kind == "NAME" and self.generic(text, whole):
+                return False
             elif kind in FREE_TEXT:
                 parts = text.split(",") if kind == "LIST" else [text]
                 for j, part in enumerate(parts):
