@@ -158,12 +158,7 @@ def manifest(kind: str, file: str, settings, base, run_dir: Path | None, data_di
             base_entry = {"distribution": DISTRIBUTION, "file": FILENAME, "sha256": sha256(base_path)}
         else:  # a GGUF base of the user's: named by path (see venvy.nl.runtime.resolve.base_path)
             base_entry = {"path": str(base_path.resolve()), "file": base_path.name, "sha256": sha256(base_path)}
-    training = {"settings": settings.to_json()}
-    if run_dir is not None and (run_dir / "summary.json").is_file():
-        summary = json.loads((run_dir / "summary.json").read_text())
-        training.update({"train_s": summary.get("train_s"), "steps": summary.get("steps"),
-                         "best": summary.get("best"), "device": summary.get("device"),
-                         "train_rows": summary.get("train_rows"), "val_rows": summary.get("val_rows")})
+    training = _training_record(settings, run_dir)
     dataset = (data_dir / DATASET_FILE) if data_dir else None
     return manifest_file.new(
         kind, file,
@@ -174,6 +169,26 @@ def manifest(kind: str, file: str, settings, base, run_dir: Path | None, data_di
         training=training,
         exported_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
+
+
+def _training_record(settings, run_dir: Path | None) -> dict:
+    """The run's settings and summary; for a second stage (--init-adapter), the sha256 of its
+    hand-written pairs and, as "first_stage", the record of the run it started from."""
+    from venvy.nl.pipeline.train import SETTINGS_FILE, Settings
+
+    training = {"settings": settings.to_json()}
+    if run_dir is not None and (run_dir / "summary.json").is_file():
+        summary = json.loads((run_dir / "summary.json").read_text())
+        training.update({"train_s": summary.get("train_s"), "steps": summary.get("steps"),
+                         "best": summary.get("best"), "device": summary.get("device"),
+                         "train_rows": summary.get("train_rows"), "val_rows": summary.get("val_rows")})
+    if getattr(settings, "people", "") and Path(settings.people).is_file():
+        training["people_sha256"] = sha256(Path(settings.people))
+    start = Path(settings.init_adapter) if getattr(settings, "init_adapter", "") else None
+    if start is not None and (start / SETTINGS_FILE).is_file():
+        first = Settings.from_json(json.loads((start / SETTINGS_FILE).read_text()))
+        training["first_stage"] = _training_record(first, start.parent)
+    return training
 
 
 def export(run_or_checkpoint: Path, out: Path, kind: str = "lora", outtype: str = "f16",
