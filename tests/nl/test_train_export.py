@@ -262,6 +262,10 @@ def test_a_second_stage_starts_from_an_adapter_and_adds_hand_written_pairs(tmp_p
     start, end = (load_file(str(f / "adapter_model.safetensors")) for f in (tiny_run / "best", out / "last"))
     assert any(t.abs().sum() > 0 for k, t in start.items() if "lora_B" in k)
     assert all(torch.allclose(start[k], end[k], atol=1e-5) for k in start)
+    # the manifest of the second stage records its pairs and the run it started from
+    record = export._training_record(train.Settings.from_json(json.loads((out / "settings.json").read_text())), out)
+    assert record["steps"] == 1 and len(record["people_sha256"]) == 64
+    assert record["first_stage"]["steps"] == 4 and record["first_stage"]["settings"]["init_adapter"] == ""
 
 
 # --------------------------------------------------------------------------
