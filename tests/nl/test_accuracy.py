@@ -20,17 +20,18 @@ pytest.importorskip("llama_cpp", reason="needs llama-cpp-python: pip install -e 
 HANDWRITTEN = Path(__file__).resolve().parents[1] / "data" / "handwritten.tsv"
 BLIND = Path(__file__).resolve().parents[1] / "data" / "blind.tsv"  # the second blind set (issue 10)
 
-# measured for the shipped model (v3, 4x train rows, 105-minute run; adapter merged as venvy -w
-# loads it): see docs/results.md. These tests run base + adapter (tests/conftest.py sets
-# VENVY_MERGE=0), which measured hand-written 0.870 semantic, 0.896 precision at 60% (95.7%
-# kept), 1.000 no-command; blind 0.861 semantic, 0.929 no-command (2026-11-30). The floors sit a
-# few points under the lower of the two. The blind no-command floor went down (0.93 -> 0.90):
-# this model answers 3 of its 42 no-command rows with a command, the one before 1.
-SEMANTIC_FLOOR = 0.84  # measured 0.861 merged, 0.870 base + adapter
-ABSTAIN_FLOOR = 0.96  # measured 1.000 (30 of 30): one miss still passes
-CONFIDENT_PRECISION_FLOOR = 0.87  # measured 0.887 merged, 0.896 base + adapter: precision at the wizard's 60%
-BLIND_SEMANTIC_FLOOR = 0.84  # measured 0.864 merged, 0.861 base + adapter (375 rows)
-BLIND_ABSTAIN_FLOOR = 0.90  # measured 0.929 (39 of 42)
+# measured for the shipped model (v3 4x rows, then a second stage on data/people/train.tsv; adapter
+# merged as venvy -w loads it): see docs/results.md. These tests run base + adapter (tests/conftest.py
+# sets VENVY_MERGE=0), which measured hand-written 0.913 semantic, 0.946 precision at 60% (95.7%
+# kept), 0.933 no-command (28 of 30); blind 0.915 semantic, 0.905 no-command (38 of 42)
+# (2026-11-30, session 6). The floors sit a few points under the lower of the two. Both
+# no-command floors went down (0.96 -> 0.90, 0.90 -> 0.85): this model answers 1-2 of the
+# hand-written and 4-5 of the blind no-command rows with a command, the one before 0 and 3.
+SEMANTIC_FLOOR = 0.88  # measured 0.909 merged, 0.913 base + adapter
+ABSTAIN_FLOOR = 0.90  # measured 0.967 merged (29 of 30), 0.933 base + adapter (28 of 30)
+CONFIDENT_PRECISION_FLOOR = 0.91  # measured 0.932 merged, 0.946 base + adapter: precision at the wizard's 60%
+BLIND_SEMANTIC_FLOOR = 0.88  # measured 0.909 merged, 0.915 base + adapter (375 rows)
+BLIND_ABSTAIN_FLOOR = 0.85  # measured 0.881 merged (37 of 42), 0.905 base + adapter (38 of 42)
 
 
 def _evaluate(path: Path, tmp_path_factory):
