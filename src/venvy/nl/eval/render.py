@@ -258,17 +258,25 @@ def _same_rows_table(same: dict) -> list[str]:
             table(["predictor", "rows", "semantic", "exact", "no-command right"], rows), ""]
 
 
+# sets the shipped model was chosen on (docs/training.md): val, and the people-written dev set
+CHOSEN_ON = ("val", "dev")
+
+
 def _calibration_where(data: dict) -> str:
     """Which sets the calibration was fitted on (in-sample) and which are held out."""
     model = data["model"]
     fitted = model.get("calibration_data")
     in_sample = [n for n, sha in data.get("set_sha256", {}).items()
                  if sha and sha == model.get("calibration_data_sha256")]
+    chosen = [n for n in CHOSEN_ON if n in data.get("sets", {})]
+    chosen_note = (f" The model was chosen on {' and '.join(chosen)}: their figures are not held-out figures."
+                   if chosen else "")
     if not fitted:
-        return "The model has no calibration block: confidence is the raw score."
+        return "The model has no calibration block: confidence is the raw score." + chosen_note
     if in_sample:
-        return f"The calibration was fitted on {fitted}: the {', '.join(in_sample)} rows are in-sample, the others held out."
-    return f"The calibration was fitted on {fitted}, which is none of the sets here: all of them are held out."
+        return (f"The calibration was fitted on {fitted}: the {', '.join(in_sample)} rows are in-sample, the others "
+                "held out from it." + chosen_note)
+    return f"The calibration was fitted on {fitted}, which is none of the sets here." + chosen_note
 
 
 def render_markdown(data: dict, command: str) -> str:
