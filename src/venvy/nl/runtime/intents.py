@@ -47,7 +47,7 @@ CONSENT = (
 )
 
 # Saying to remove (or forget) something: with KEEP and PREVIEW, what every rm and cleanup request
-# of the training data states (tests/nl/runtime/test_intents.py). Full words beside their stems,
+# of the training data states (tests/nl/runtime/test_grounding.py). Full words beside their stems,
 # so that one typo is allowed ("pruen", "trassh").
 REMOVE = (
     "remove", "removing", "removal", "remov*", "rm", "rmv", "rmvirtualenv*", "del", "delete", "deleting",
