@@ -182,9 +182,9 @@ def _training_record(settings, run_dir: Path | None) -> dict:
         training.update({"train_s": summary.get("train_s"), "steps": summary.get("steps"),
                          "best": summary.get("best"), "device": summary.get("device"),
                          "train_rows": summary.get("train_rows"), "val_rows": summary.get("val_rows")})
-    if getattr(settings, "people", "") and Path(settings.people).is_file():
+    if settings.people and Path(settings.people).is_file():
         training["people_sha256"] = sha256(Path(settings.people))
-    start = Path(settings.init_adapter) if getattr(settings, "init_adapter", "") else None
+    start = Path(settings.init_adapter) if settings.init_adapter else None
     if start is not None and (start / SETTINGS_FILE).is_file():
         first = Settings.from_json(json.loads((start / SETTINGS_FILE).read_text()))
         training["first_stage"] = _training_record(first, start.parent)

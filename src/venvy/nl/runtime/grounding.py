@@ -25,7 +25,7 @@ request states plainly should show up in the command.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from venvy.nl import contract
 from venvy.nl.runtime import intents
@@ -94,46 +94,45 @@ class Grounder:
         self.has_file = any(file_like(word) for word in self.request.split())
         self.consents = intents.states(request, intents.CONSENT)
         self.quoted = {m.group(1).strip().lower() for m in QUOTED.finditer(request)}
-        self.removes = intents.removal(request)
         self.complete = complete
         self.pending: list[str] = []
         self.base = ""
         self.completions = 0
 
-    def spans(self, text: str, whole: bool = True, file: bool = False, package: bool = False) -> bool:
-        """Is `text` a span of the request that starts where a word does and, when `whole`,
-        ends where one does? `file`: that word (for a growing text, the word it grows into)
-        reads as a file: it has a `.` or a `/`. `package`: not a label ("packages: a, b")."""
-        request, text = self.request, text.lower()
-        at = request.find(text)
-        while at >= 0:
-            if word_start(request, at):
-                end = at + len(text)
-                if whole:
-                    label = package and request[end:end + 1] == ":"  # "packages: a, b": the list follows
-                    if word_end(request, end) and not label and (not file or file_like(text)):
-                        return True
-                else:  # the word it grows into
-                    while end < len(request) and not word_end(request, end):
-                        end += 1
-                    label = package and request[end:end + 1] == ":"
-                    if not label and (not file or file_like(request[at:end])):
-                        return True
-            at = request.find(text, at + 1)
-        return False
+    @cached_property
+    def removes(self) -> bool:
+        """Does the request say to remove, forget or preview? Only asked once an answer turns
+        into rm or cleanup, so most parses never pay for the phrase match (a few ms)."""
+        return intents.removal(self.original)
 
-    def generic(self, text: str, whole: bool) -> bool:
-        """Is this name (growing, when not `whole`) only ever one of GENERIC_NAMES in the request,
-        unquoted? Then it is the kind of thing ("env"), not a venv's name."""
-        request, text = self.request, text.lower()
-        words, at = set(), request.find(text)
+    def _occurrences(self, text: str, whole: bool):
+        """(start, end) of each place the lowercased `text` occurs in the request starting where a
+        word does; `end` is where the text ends when `whole`, else where the word it grows into ends."""
+        request = self.request
+        at = request.find(text)
         while at >= 0:
             if word_start(request, at):
                 end = at + len(text)
                 while not whole and end < len(request) and not word_end(request, end):
                     end += 1
-                words.add(request[at:end])
+                yield at, end
             at = request.find(text, at + 1)
+
+    def spans(self, text: str, whole: bool = True, file: bool = False, package: bool = False) -> bool:
+        """Is `text` a span of the request that starts where a word does and, when `whole`,
+        ends where one does? `file`: that word (for a growing text, the word it grows into)
+        reads as a file: it has a `.` or a `/`. `package`: not a label ("packages: a, b")."""
+        request = self.request
+        for at, end in self._occurrences(text.lower(), whole):
+            label = package and request[end:end + 1] == ":"  # "packages: a, b": the list follows
+            if (not whole or word_end(request, end)) and not label and (not file or file_like(request[at:end])):
+                return True
+        return False
+
+    def generic(self, text: str, whole: bool) -> bool:
+        """Is this name (growing, when not `whole`) only ever one of GENERIC_NAMES in the request,
+        unquoted? Then it is the kind of thing ("env"), not a venv's name."""
+        words = {self.request[at:end] for at, end in self._occurrences(text.lower(), whole)}
         return bool(words) and all(w in GENERIC_NAMES and w not in self.quoted for w in words)
 
     def allows(self, text: str, piece: str, end: bool) -> bool:
@@ -172,7 +171,7 @@ class Grounder:
     def ok(self, answer: str, done: bool = False) -> bool:
         """Are the answer's values grounded? `done`: the answer is complete (else its last value
         may still be growing, and only has to be the start of a grounded one)."""
-        if not self.removes and _removing(answer, done):
+        if _removing(answer, done) and not self.removes:
             return False  # nothing said about removing: no rm, no cleanup
         named = _named(answer) if not (self.versions and self.numbers and self.has_file and self.consents) else ()
         if not self.versions and "VERSION" in named:
@@ -368,6 +367,8 @@ def missing_options(answer: str, sorts: list[str]) -> tuple[int, list[str]]:
     used = [opt.flag in words[1:] for opt in spec.options]
     places: dict[int, list[str]] = {}
     for i, opt in enumerate(spec.options):
+        if used[i]:
+            continue
         if opt.flag in choices:
             text = f" {opt.flag} {choices[opt.flag]}"
         elif opt.is_flag and opt.flag in intent_flags:
@@ -375,8 +376,6 @@ def missing_options(answer: str, sorts: list[str]) -> tuple[int, list[str]]:
         elif not opt.is_flag and opt.kind in kinds:
             text = f" {opt.flag} "
         else:
-            continue
-        if used[i]:
             continue
         later = next((o.flag for o, u in zip(spec.options[i + 1:], used[i + 1:]) if u), None)
         at = len(answer) if later is None else answer.find(f" {later}")
