@@ -244,11 +244,13 @@ def test_no_val_or_test_request_is_a_near_duplicate_of_train(records):
 
 
 def test_hand_written_training_pairs_are_no_near_duplicate_of_an_evaluation_request(records):
-    """data/people/train.tsv (the second training stage) shares no request, up to case, spaces and
-    punctuation, with val, test, the two hand-written test sets or the people dev set."""
+    """data/people/train*.tsv (the second training stage) share no request, up to case, spaces and
+    punctuation, with val, test, the two hand-written test sets or the people dev set, nor with each other."""
     from venvy.nl.eval.tsv import load_tsv
 
-    people = [request for request, _ in load_tsv(DATA / "people" / "train.tsv")]
+    files = sorted((DATA / "people").glob("train*.tsv"))
+    assert [path.name for path in files][:1] == ["train.tsv"]
+    people = [request for path in files for request, _ in load_tsv(path)]
     evaluation = {ds.normalize(r["input"]) for r in records if r["split"] != "train"}
     for path in (ROOT / "tests" / "data" / "handwritten.tsv", ROOT / "tests" / "data" / "blind.tsv",
                  DATA / "people" / "dev.tsv"):

@@ -248,14 +248,15 @@ def test_resume_continues_from_the_saved_step(tmp_path, tiny_hf, tiny_data):
 
 
 def test_a_second_stage_starts_from_an_adapter_and_adds_hand_written_pairs(tmp_path, tiny_run, tiny_hf, tiny_data):
-    pairs = tmp_path / "pairs.tsv"
+    pairs, more = tmp_path / "pairs.tsv", tmp_path / "more.tsv"
     pairs.write_text("# two pairs\nmake a venv named api\tvenvy create --name api\nplay some music\t\n")
+    more.write_text("list my envs\tvenvy ls\n")
     assert batches.load_pair_rows(pairs) == [{"input": "make a venv named api", "output": "venvy create --name api"},
                                              {"input": "play some music", "output": ""}]
     out = tmp_path / "stage2"
     summary = _train_tiny(str(tiny_hf), tiny_data, out, max_steps=1, lr=1e-9, init_adapter=str(tiny_run / "best"),
-                          people=str(pairs), people_repeat=3)
-    assert summary["train_rows"] == len(ROWS) + 2 * 3
+                          people=f"{pairs},{more}", people_repeat=3)
+    assert summary["train_rows"] == len(ROWS) + (2 + 1) * 3
     # with a learning rate of ~0 the adapter is the one it started from (a fresh LoRA's B is zero)
     from safetensors.torch import load_file
 
@@ -264,7 +265,8 @@ def test_a_second_stage_starts_from_an_adapter_and_adds_hand_written_pairs(tmp_p
     assert all(torch.allclose(start[k], end[k], atol=1e-5) for k in start)
     # the manifest of the second stage records its pairs and the run it started from
     record = export._training_record(train.Settings.from_json(json.loads((out / "settings.json").read_text())), out)
-    assert record["steps"] == 1 and len(record["people_sha256"]) == 64
+    assert record["steps"] == 1 and [len(digest) for digest in record["people_sha256"].values()] == [64, 64]
+    assert list(record["people_sha256"]) == [str(pairs), str(more)]
     assert record["first_stage"]["steps"] == 4 and record["first_stage"]["settings"]["init_adapter"] == ""
 
 

@@ -38,7 +38,7 @@ def read_checkpoint(folder: Path):
     """(Settings, adapter state dict of torch tensors, adapter_config dict)."""
     from safetensors.torch import load_file
 
-    from venvy.nl.pipeline.train import SETTINGS_FILE, Settings
+    from venvy.nl.pipeline.train import SETTINGS_FILE, Settings, people_files
 
     folder = Path(folder)
     if not (folder / "adapter_model.safetensors").is_file():
@@ -174,7 +174,7 @@ def manifest(kind: str, file: str, settings, base, run_dir: Path | None, data_di
 def _training_record(settings, run_dir: Path | None) -> dict:
     """The run's settings and summary; for a second stage (--init-adapter), the sha256 of its
     hand-written pairs and, as "first_stage", the record of the run it started from."""
-    from venvy.nl.pipeline.train import SETTINGS_FILE, Settings
+    from venvy.nl.pipeline.train import SETTINGS_FILE, Settings, people_files
 
     training = {"settings": settings.to_json()}
     if run_dir is not None and (run_dir / "summary.json").is_file():
@@ -182,8 +182,9 @@ def _training_record(settings, run_dir: Path | None) -> dict:
         training.update({"train_s": summary.get("train_s"), "steps": summary.get("steps"),
                          "best": summary.get("best"), "device": summary.get("device"),
                          "train_rows": summary.get("train_rows"), "val_rows": summary.get("val_rows")})
-    if settings.people and Path(settings.people).is_file():
-        training["people_sha256"] = sha256(Path(settings.people))
+    pairs = [path for path in people_files(settings) if path.is_file()]
+    if pairs:
+        training["people_sha256"] = {str(path): sha256(path) for path in pairs}
     start = Path(settings.init_adapter) if settings.init_adapter else None
     if start is not None and (start / SETTINGS_FILE).is_file():
         first = Settings.from_json(json.loads((start / SETTINGS_FILE).read_text()))

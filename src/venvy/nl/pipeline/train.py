@@ -43,7 +43,8 @@ class Settings:
     out: str = "runs/venvy-lora"  # run directory: settings.json, log.jsonl, best/, last/
     base: str = ""  # "" = the embedded SmolLM2-135M-Instruct Q4_1 GGUF; else a HF name, a local dir or a .gguf
     # second stage: start from a trained adapter (a run's best/; same LoRA settings) and add hand-written
-    # request/command pairs (a TSV, venvy.nl.eval.tsv's format) to the train rows, each `people_repeat` times
+    # request/command pairs (TSV files in venvy.nl.eval.tsv's format, comma-separated) to the train rows,
+    # each `people_repeat` times
     init_adapter: str = ""
     people: str = ""
     people_repeat: int = 1
@@ -102,6 +103,11 @@ LOG_FILE = "log.jsonl"
 # --------------------------------------------------------------------------
 # Checkpoints and schedule
 # --------------------------------------------------------------------------
+
+
+def people_files(s: Settings) -> list[Path]:
+    """The second stage's hand-written pair files (`--people a.tsv,b.tsv`), in order."""
+    return [Path(part.strip()) for part in s.people.split(",") if part.strip()]
 
 
 def save_checkpoint(folder: Path, model, s: Settings, state: dict, trainer: dict | None = None) -> None:
@@ -225,8 +231,8 @@ def train(s: Settings, resume: bool = False, progress: bool = True) -> dict:
     # data
     data = Path(s.data)
     rows = load_rows(data / "train.jsonl", s.max_train_rows)
-    if s.people:
-        rows += load_pair_rows(Path(s.people)) * s.people_repeat
+    for path in people_files(s):
+        rows += load_pair_rows(path) * s.people_repeat
     train_ex, dropped_train = encode_rows(tok, rows, s.max_len)
     val_ex, _ = encode_rows(tok, load_rows(data / "val.jsonl", s.max_val_rows), s.max_len)
     steps_per_epoch = math.ceil(len(train_ex) / s.batch_size)
