@@ -369,3 +369,45 @@ def test_a_package_list_does_not_start_with_its_label():
     assert not g.ok("create --name api --packages packages", done=True)
     assert g.ok("create --name api --packages pytest,rich", done=True)
     assert Grounder("cli-tools: details").ok("info cli-tools", done=True)  # a name may be followed by ":"
+
+
+def test_runs_of_packages_in_a_request():
+    from venvy.nl.runtime.stated import missing_packages, package_runs
+
+    runs = package_runs("new env named cli-tool, install click typer rich")
+    assert runs == [[("cli-tool", False)], [("click", False), ("typer", False), ("rich", False)]]
+    assert missing_packages(runs, ["click", "rich"]) == ["typer"]  # between two used ones
+    assert missing_packages(runs, ["click"]) == []  # joined by a space only: maybe not a package
+    runs = package_runs("venv packages: orjson, seaborn and polars plus numpy<2 thanks")
+    assert [word for word, _ in runs[0]] == ["orjson", "seaborn", "polars", "numpy<2"]
+    assert missing_packages(runs, ["seaborn"]) == ["orjson", "polars", "numpy<2"]
+    # ordinary words, versions, paths, files, a spelling of "venv" and the name end a run or are no package
+    runs = package_runs("make a vevn plus requests, rich in ~/x from reqs.txt with python 3.12, cheers")
+    assert [[word for word, _ in run] for run in runs] == [["requests", "rich"]]
+    assert missing_packages(package_runs("env main plus attrs, jupyter"), ["attrs", "jupyter"], others=["main"]) == []
+
+
+def test_a_package_list_leaves_no_package_of_its_run_out():
+    g = Grounder("new env named cli-tool, install click typer rich")
+    assert not g.ok("create --name cli-tool --packages click,rich", done=True)
+    assert not g.ok("create --name cli-tool --packages click,rich --path x")  # nor end it with an option
+    assert g.ok("create --name cli-tool --packages click,rich,")
+    assert g.ok("create --name cli-tool --packages click,rich,ty")  # the one left out
+    assert not g.ok("create --name cli-tool --packages click,rich,cli-tool", done=True)  # not another word
+    assert g.ok("create --name cli-tool --packages click,typer,rich", done=True)
+    assert Grounder("venv with flask please").ok("create --packages flask", done=True)
+
+
+def test_every_hand_written_package_list_of_the_training_pairs_passes():
+    """The package-list rule never blocks a list written by other hands (data/people/train*.tsv),
+    at any prefix; the generator's lists are checked by the dataset test above."""
+    from venvy.nl.eval.tsv import load_tsv
+
+    rows = [(q, a[0].removeprefix("venvy ")) for path in sorted((ROOT / "data" / "people").glob("train*.tsv"))
+            for q, a in load_tsv(path) if a and " --packages " in a[0]]
+    start = len("create --packages")
+    blocked = [q for q, answer in rows
+               if not all(Grounder(q).ok(answer[:i]) for i in range(start, len(answer)))
+               or not Grounder(q).ok(answer, done=True)]
+    assert len(rows) > 100
+    assert blocked == []

@@ -11,7 +11,9 @@ request states plainly should show up in the command.
   written (`3.12.1`, `3`) or in its documented short form (`py312` -> `3.12`), and not a
   number inside a pinned package (`django~=4.2`) or a path (`venvs/py312`).
   A count (`--days`, `--depth`) must be a number the request states: as written, as a word
-  ("seven"), or a duration in days ("three weeks" -> `21`). venvy.nl.runtime.decoding drops
+  ("seven"), or a duration in days ("three weeks" -> `21`). A package list cannot end while
+  it leaves out a package of the run it draws from ("click typer
+  rich", "orjson, seaborn and polars"; venvy.nl.runtime.stated.package_runs). venvy.nl.runtime.decoding drops
   candidate tokens that break this, so a value can be copied but never made up. The dataset
   never needs more: every such value in it obeys these rules
   (tests/nl/runtime/test_grounding.py, docs/wizard.md#grounding). Choices are not checked:
@@ -30,8 +32,8 @@ from functools import cached_property, lru_cache
 from venvy.nl import contract
 from venvy.nl.runtime import intents
 from venvy.nl.runtime.stated import (
-    COUNT, DURATION, PATH_SUFFIXES, PINNED, QUOTED, VERSION, WORD, count, days, file_like, path_text,
-    stated_numbers, stated_versions, version_text, word_end, word_start,
+    COUNT, DURATION, PATH_SUFFIXES, PINNED, QUOTED, VERSION, WORD, count, days, file_like, missing_packages,
+    package_runs, path_text, stated_numbers, stated_versions, version_text, word_end, word_start,
 )
 
 FREE_TEXT = ("NAME", "DIR", "FILE", "PATH", "LIST")
@@ -200,7 +202,23 @@ class Grounder:
                     if part and not self.spans(part, whole or j < len(parts) - 1, file=kind == "FILE",
                                                package=kind == "LIST"):
                         return False
+                if kind == "LIST" and not self.whole_list(parts, whole, [t for k, t in found if k != "LIST"]):
+                    return False
         return True
+
+    def whole_list(self, parts: list[str], whole: bool, others: list[str]) -> bool:
+        """A package list leaves none of a run of the request out ("click typer rich", "orjson,
+        seaborn"): it cannot end while a run-mate of its packages is missing, and a package
+        started after that must be one of them."""
+        done = parts if whole else parts[:-1]
+        missing = missing_packages(self.package_runs, done, others)
+        if not missing:
+            return True
+        return not whole and any(word.startswith(parts[-1].lower()) for word in missing)
+
+    @cached_property
+    def package_runs(self):
+        return package_runs(self.original)
 
 
 REMOVING = ("rm", "cleanup")

@@ -1,6 +1,6 @@
 """What a request states: the value-like spans venvy recognizes in a request's text (versions,
-counts and durations, pinned packages, paths and files, quoted words) and where its words
-start and end. venvy.nl.runtime.grounding builds both of its checks on these: values grounded
+counts and durations, pinned packages, paths and files, quoted words, runs of packages) and
+where its words start and end. venvy.nl.runtime.grounding builds both of its checks on these: values grounded
 in the request while decoding, and the spans a command leaves out.
 """
 
@@ -162,3 +162,88 @@ def days(match: re.Match) -> int:
     else:
         days = n * _UNIT_DAYS[unit]
     return days + (_UNIT_DAYS[unit] // 2 if half else 0)
+
+
+# -- runs of packages ----------------------------------------------------------
+# "with orjson, seaborn and polars", "install click typer rich": package-like words joined by
+# commas, "and", "plus", "&" or spaces. A word that is an ordinary word of a venvy request, a
+# version, a path, a file, a label ("packages:") or a spelling of "venv" ends a run.
+_PACKAGE = re.compile(r"[a-z][a-z0-9._\-]*(\[[a-z0-9_,\-]+\])?((==|>=|<=|~=|!=|<|>)[a-z0-9.*]+)?")
+_JOINS = frozenset({"and", "plus", "&", "+", ","})
+_NOT_PACKAGES = frozenset("""
+    a an the and or plus with also then as well in at to for from into on of by using use uses install installing
+    installed add adding including include includes python py pip venv venvs env envs environment environments
+    virtualenv named called name path packages package pkgs pkg libs lib libraries library requirements reqs deps
+    dependencies please pls thanks thx too etc it its my me i you new create make set up setup version latest stuff
+    some get all both them there here now just only so that this which where is are be can could would should want
+    need inside same file folder dir directory project runs running run top base based tools tool cheers call
+    calling whatever asap thank ty quick quickly later today right away soon""".split())
+_VENV_WORDS = ("venv", "env", "envs", "venvs", "virtualenv", "environment")
+
+
+def _one_slip(word: str, target: str) -> bool:
+    """`word` is `target` with one letter doubled, dropped or swapped with its neighbour."""
+    if abs(len(word) - len(target)) > 1 or word == target:
+        return word == target
+    if len(word) != len(target):
+        short, long_ = sorted((word, target), key=len)
+        return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return any(word[:i] + word[i + 1] + word[i] + word[i + 2:] == target for i in range(len(word) - 1))
+
+
+def _package_like(raw: str, clean: str) -> bool:
+    if not clean or clean in _NOT_PACKAGES or raw.rstrip("\"'`)").endswith(":") or not _PACKAGE.fullmatch(clean):
+        return False
+    if path_text(raw) is not None or file_like(clean) or re.fullmatch(r"v?[\d.]+", clean) or VERSION.fullmatch(clean):
+        return False
+    return not any(_one_slip(clean, word) for word in _VENV_WORDS)
+
+
+def package_runs(request: str) -> list[list[tuple[str, bool]]]:
+    """The runs of package-like words in `request`, lowercased, each with whether a comma or a
+    joining word ("and", "plus", "&") comes before it (False: a space only, or the run's start)."""
+    runs: list[list[tuple[str, bool]]] = []
+    current: list[tuple[str, bool]] = []
+    joined: bool | None = None  # what joins the next word to `current` (None: nothing can)
+    for m in WORD.finditer(request):
+        raw = m.group(0)
+        clean = raw.strip("\"'`()").rstrip(",;.!?").strip("\"'`()").lower()
+        if _package_like(raw, clean):
+            if current and joined is not None:
+                current.append((clean, joined))
+            else:
+                if current:
+                    runs.append(current)
+                current = [(clean, False)]
+            joined = raw.rstrip("\"'`)").endswith(",")
+        elif current and joined is not None and (clean in _JOINS or raw == ","):
+            joined = True
+        else:
+            if current:
+                runs.append(current)
+            current, joined = [], None
+    if current:
+        runs.append(current)
+    return runs
+
+
+def missing_packages(runs: list[list[tuple[str, bool]]], used: list[str], others=()) -> list[str]:
+    """The packages of a run that `used` (a list's packages) draws from and leaves out: a word
+    between two used ones, or one joined to a used one by commas or joining words only
+    ("orjson, seaborn"). A word in `others` (the command's other values: its name) is not one."""
+    used = [u.lower() for u in used if u]
+    others = {o.lower() for o in others}
+    out: list[str] = []
+    for run in runs:
+        words = [word for word, _ in run]
+        hit = [k for k, word in enumerate(words) if word in used]
+        if not hit:
+            continue
+        for k, word in enumerate(words):
+            if word in used or word in out or word in others:
+                continue
+            between = len(hit) > 1 and hit[0] < k < hit[-1]
+            joined = any(all(run[j][1] for j in range(min(h, k) + 1, max(h, k) + 1)) for h in hit)
+            if between or joined:
+                out.append(word)
+    return out
