@@ -351,16 +351,30 @@ def test_rm_and_cleanup_need_a_stated_removal():
     assert Grounder("what would cleanup remove").ok("cleanup --dry-run", done=True)
 
 
-def test_every_hand_written_removal_of_the_training_pairs_passes():
-    """The removal rule holds for rm / cleanup requests written by other hands
-    (data/people/train.tsv), not only for the generator's (the test above)."""
-    from venvy.nl.eval.tsv import load_tsv
+def test_a_question_about_a_command_is_no_removal():
+    for question in ("explain the cleanup command", "what does rm do?", "which flags does cleanup take",
+                     "show me the manual for cleanup"):
+        g = Grounder(question)
+        assert not g.ok("cleanup", done=True) and not g.ok("rm cleanup", done=True), question
+    assert Grounder("explain what cleanup would delete, dry run").ok("cleanup --dry-run", done=True)  # a preview
+    assert Grounder("delete the docs env").ok("rm docs", done=True)  # a venv called docs
 
-    rows = [(q, a[0]) for q, a in load_tsv(ROOT / "data" / "people" / "train.tsv")
+
+def test_every_hand_written_removal_of_the_training_pairs_passes():
+    """The removal and consent rules hold for rm / cleanup requests written by other hands
+    (data/people/train*.tsv), not only for the generator's (the test above). (Three of these
+    pairs state a value the grounder cannot read: "thrity days", "2 semaines", "used today" for
+    --days 0; the rules under test here are the two intent rules.)"""
+    from venvy.nl.eval.tsv import load_tsv
+    from venvy.nl.runtime import intents
+
+    rows = [(q, a[0]) for path in sorted((ROOT / "data" / "people").glob("train*.tsv")) for q, a in load_tsv(path)
             if a and a[0].split()[1] in ("rm", "cleanup")]
-    blocked = [q for q, command in rows if not Grounder(q).ok(command.removeprefix("venvy "), done=True)]
-    assert len(rows) > 200
-    assert blocked == []
+    blocked = [q for q, command in rows
+               if not intents.removal(q) or ("--yes" in command and not intents.states(q, intents.CONSENT))]
+    assert len(rows) > 400
+    # a typo in a three-letter word is not read as a consent (tests/nl/runtime/test_intents.py)
+    assert blocked == ["remove old envs, thrity days cutoff, dont aks"]
 
 
 def test_a_package_list_does_not_start_with_its_label():

@@ -9,12 +9,12 @@ venvy.nl.runtime.grounding holds the model to them, always in the safe direction
 - `--yes` removes the last question before files go, so the model can only write it when the
   request states a consent ("don't ask", "skip confirmation", "-y", ...);
 - `rm` and `cleanup` can only be written when the request says to remove, forget or preview
-  something (`removal()`): "dump all venvs to json" or a misspelt "crete a venv" is not a
-  reason to delete anything.
+  something (`removal()`): "dump all venvs to json", a misspelt "crete a venv" or a question
+  about a command ("explain the cleanup command", `ABOUT`) is not a reason to delete anything.
 
 The phrases are the forms the dataset generator writes for these flags
 (venvy.nl.pipeline.templates, venvy.nl.pipeline.phrasings_v3) and for rm and cleanup, and those
-of the hand-written training pairs (data/people/train.tsv), reduced to their key words.
+of the hand-written training pairs (data/people/train*.tsv), reduced to their key words.
 Apostrophes are dropped ("don't" is "dont"). A key word of five letters or more also matches with one typo (a letter dropped, doubled,
 changed, or two swapped), as people type them. A phrase the tables do not know is not
 recognized: the model's own answer stands, as before.
@@ -31,7 +31,7 @@ PREVIEW = (
     "would it delete", "would it remove", "just show", "just list", "just tell", "only show", "only list",
     "only want to see", "show me what", "show me which", "show me first", "show the candidates",
     "list what", "without removing", "without deleting", "dont delete", "do not delete",
-    "dont actually", "no deleting", "safe to remove", "safe to delete",
+    "dont actually", "no deleting", "safe to remove", "safe to delete", "look but dont touch", "just see",
 )
 KEEP = (
     "--keep-files", "forget*", "unregister*", "untrack*", "stop tracking", "keep the files", "keep the file",
@@ -43,7 +43,7 @@ KEEP = (
 )
 CONSENT = (
     "--yes", "yes", "-y", "force", "force*", "confirm*", "auto-confirm*", "prompt*", "ask*", "asking", "interactive*",
-    "non-interactive*", "question*", "are-you-sure", "sure", "certain", "approve*", "auto-approve*", "go ahead", "just do it",
+    "non-interactive*", "question*", "are-you-sure", "sure", "certain", "approve*", "auto-approve*", "go ahead", "just do it", "noconfirm*",
 )
 
 # Saying to remove (or forget) something: with KEEP and PREVIEW, what every rm and cleanup request
@@ -59,10 +59,19 @@ REMOVE = (
     "tidy*", "declutter*", "free up", "reclaim*", "throw away", "throw out", "junk", "retire*", "evict*",
     "expunge*", "discard*", "dispose*", "sweep", "sweeping", "sweep*", "cull*", "trim*", "yeet*",
     "take out", "take off", "off the list", "can go", "could go", "should go", "must go", "gotta go",
-    "go away", "show only", "dump", "dumping",
+    "go away", "show only", "dump", "dumping", "gone", "gc", "bye", "unreg*", "unlist*", "victims",
+    "throw it away", "throw them away", "take it out", "take them out",
 )
 # "dump" is also "print out": with one of these in the request it is not a removal ("dump my venvs as json")
 OUTPUT = ("json", "table", "csv", "yaml", "output", "print*", "screen", "stdout", "paths", "list", "format*")
+
+# asking about venvy or one of its commands, not asking it to act: "explain the cleanup command",
+# "what does rm do", "which flags does cleanup take". Such a request is no reason to delete
+# anything, even though it names a command that does (unless it also asks for a preview).
+ABOUT = (
+    "explain*", "what does", "how does", "what flags", "which flags", "what options", "which options",
+    "usage", "documentation", "man page", "manual", "help text", "--help",
+)
 
 _WORDS = re.compile(r"[\w'\-]+")
 FUZZY_MIN = 5  # key words this long also match with one typo
@@ -123,8 +132,13 @@ def states(request: str, table: tuple[str, ...]) -> bool:
 
 
 def removal(request: str) -> bool:
-    """Does the request say to remove, forget or preview removing something (rm, cleanup)?"""
-    if states(request, PREVIEW) or states(request, KEEP):
+    """Does the request say to remove, forget or preview removing something (rm, cleanup)? Not
+    when it asks about venvy or a command (ABOUT) without asking for a preview."""
+    if states(request, PREVIEW):
+        return True
+    if states(request, ABOUT):
+        return False
+    if states(request, KEEP):
         return True
     words = [request[a:b].lower() for a, b in spans(request, REMOVE)]
     return any(not w.startswith("dump") for w in words) or (bool(words) and not states(request, OUTPUT))
