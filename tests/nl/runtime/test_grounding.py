@@ -425,3 +425,20 @@ def test_every_hand_written_package_list_of_the_training_pairs_passes():
                or not Grounder(q).ok(answer, done=True)]
     assert len(rows) > 100
     assert blocked == []
+
+
+def test_a_bare_list_must_be_asked_for():
+    assert not Grounder("show all my envs").ok("ls --format s")
+    assert Grounder("show all my envs").ok("ls --format json", done=True)  # "json" is not asked here, but allowed
+    assert Grounder("list my envs, just the paths").ok("ls --format simple", done=True)
+    assert Grounder("venvs one per line for a script").ok("ls --format simple", done=True)
+    assert Grounder("lsvirtualenv -b").ok("ls --format simple", done=True)
+
+
+def test_every_hand_written_bare_list_of_the_training_pairs_asks_for_one():
+    from venvy.nl.eval.tsv import load_tsv
+
+    rows = [q for path in sorted((ROOT / "data" / "people").glob("train*.tsv")) for q, a in load_tsv(path)
+            if a and "--format simple" in a[0]]
+    assert len(rows) > 20
+    assert [q for q in rows if not Grounder(q).bare] == []

@@ -102,6 +102,11 @@ class Grounder:
         self.completions = 0
 
     @cached_property
+    def bare(self) -> bool:
+        """Does the request ask for a bare list (`ls --format simple`)?"""
+        return intents.states(self.original, intents.SIMPLE)
+
+    @cached_property
     def removes(self) -> bool:
         """Does the request say to remove, forget or preview? Only asked once an answer turns
         into rm or cleanup, so most parses never pay for the phrase match (a few ms)."""
@@ -184,6 +189,8 @@ class Grounder:
             return False  # no file named: no option that takes one
         if not self.consents and "--yes" in named:
             return False  # no consent stated: the question before deleting stays
+        if " --format s" in answer and not self.bare:
+            return False  # no bare list asked for: `ls` stays a table
         found = values(answer)
         growing = bool(found) and not done and not answer.endswith(" ") and answer.endswith(found[-1][1])
         for i, (kind, text) in enumerate(found):

@@ -1,6 +1,7 @@
 """What a request asks for in words, for the three flags that decide whether files are lost:
-`--dry-run` (only show), `--keep-files` (only forget) and `--yes` (do not ask), and for the two
-commands that can lose them (`rm`, `cleanup`).
+`--dry-run` (only show), `--keep-files` (only forget) and `--yes` (do not ask), for the two
+commands that can lose them (`rm`, `cleanup`), and for the one output choice a request has to
+ask for (`ls --format simple`, SIMPLE).
 
 venvy.nl.runtime.grounding holds the model to them, always in the safe direction:
 - a preview or keep intent the request states and the command leaves out is a span the
@@ -64,6 +65,15 @@ REMOVE = (
 )
 # "dump" is also "print out": with one of these in the request it is not a removal ("dump my venvs as json")
 OUTPUT = ("json", "table", "csv", "yaml", "output", "print*", "screen", "stdout", "paths", "list", "format*")
+
+# asking for a bare list (`ls --format simple`, one path per line): every such request of the training
+# data says one of these (tests/nl/runtime/test_grounding.py); without one the list stays a table.
+SIMPLE = (
+    "simple", "simpl*", "plain", "plain*", "names only", "only names", "only the names", "just names", "just the names",
+    "name only", "one per line", "per line", "a line", "bare", "minimal", "script*", "grep", "pipe*", "raw", "terse",
+    "compact", "path", "paths", "path*", "xargs", "-b", "--format", "format", "no table", "without the table",
+    "no formatting", "unformatted", "newline*", "list of names", "nothing else", "only the",
+)
 
 # asking about venvy or one of its commands, not asking it to act: "explain the cleanup command",
 # "what does rm do", "which flags does cleanup take". Such a request is no reason to delete
