@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from venvy.nl.runtime.grounding import Grounder, ignored, values
+from venvy.nl.runtime.coverage import ignored
+from venvy.nl.runtime.grounding import Grounder, values
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -139,7 +140,7 @@ def test_ignored_spans(request_text, command, expected):
 
 
 def test_open_options_follow_the_canonical_order():
-    from venvy.nl.runtime.grounding import open_options
+    from venvy.nl.runtime.coverage import open_options
 
     assert open_options("create --name ml", ["version", "file"]) == [" --python ", " --requirements "]
     assert open_options("create --name ml --path x", ["version"]) == []  # --python comes before --path
@@ -150,7 +151,7 @@ def test_open_options_follow_the_canonical_order():
 
 
 def test_missing_options_go_where_canonical_order_puts_them():
-    from venvy.nl.runtime.grounding import missing_options
+    from venvy.nl.runtime.coverage import missing_options
 
     answer = "create --name MyApp --requirements req.txt"
     assert missing_options(answer, ["pinned"]) == (answer.index(" --requirements"), [" --packages "])
@@ -245,7 +246,7 @@ def test_with_completion_no_stated_value_is_left_out_that_an_unused_option_could
     these requests; when it no longer does, the test skips, since it would show nothing."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e '.[nl]')")
     from venvy.nl.runtime.agent import VenvyNLAgent
-    from venvy.nl.runtime.grounding import ignored_spans, missing_options
+    from venvy.nl.runtime.coverage import ignored_spans, missing_options
 
     requests = [
         "create an env from requirements.txt named ml with python 3.10",
@@ -319,7 +320,7 @@ def test_yes_needs_a_stated_consent():
 
 
 def test_a_named_shell_or_json_the_command_leaves_out_is_completed():
-    from venvy.nl.runtime.grounding import ignored_spans
+    from venvy.nl.runtime.coverage import ignored_spans
 
     assert ignored_spans("venvy shell-hook", "pwsh hook") == [("choice:--shell=powershell", "pwsh")]
     assert ignored_spans("venvy shell-hook --shell powershell", "pwsh hook") == []

@@ -26,7 +26,7 @@ import time
 
 from venvy.errors import ModelError
 from venvy.nl import contract, prompt
-from venvy.nl.runtime import confidence, decoding, grounding, loading, resolve
+from venvy.nl.runtime import confidence, coverage, decoding, grounding, loading, resolve
 from venvy.nl.runtime.request import clean_request, value_warnings
 from venvy.nl.runtime.result import ErrorKind, ParseResult
 
@@ -108,7 +108,7 @@ class VenvyNLAgent:
         ignored: list[str] = []
         if command is not None:
             warnings.extend(value_warnings(command, request))
-            ignored = grounding.ignored(command, request)
+            ignored = coverage.ignored(command, request)
             if ignored:
                 spans = ", ".join(repr(text) for text in ignored)
                 warnings.append(f"the command does not use {spans} from your request: check it.")
