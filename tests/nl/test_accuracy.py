@@ -20,18 +20,16 @@ pytest.importorskip("llama_cpp", reason="needs llama-cpp-python: pip install -e 
 HANDWRITTEN = Path(__file__).resolve().parents[1] / "data" / "handwritten.tsv"
 BLIND = Path(__file__).resolve().parents[1] / "data" / "blind.tsv"  # the second blind set (issue 10)
 
-# measured for the shipped model (v3 4x rows, then a second stage on data/people/train.tsv; adapter
-# merged as venvy -w loads it): see docs/results.md. These tests run base + adapter (tests/conftest.py
-# sets VENVY_MERGE=0), which measured hand-written 0.913 semantic, 0.946 precision at 60% (95.7%
-# kept), 0.933 no-command (28 of 30); blind 0.915 semantic, 0.905 no-command (38 of 42)
-# (2026-11-30, session 6). The floors sit a few points under the lower of the two. Both
-# no-command floors went down (0.96 -> 0.90, 0.90 -> 0.85): this model answers 1-2 of the
-# hand-written and 4-5 of the blind no-command rows with a command, the one before 0 and 3.
-SEMANTIC_FLOOR = 0.88  # measured 0.909 merged, 0.913 base + adapter
-ABSTAIN_FLOOR = 0.90  # measured 0.967 merged (29 of 30), 0.933 base + adapter (28 of 30)
-CONFIDENT_PRECISION_FLOOR = 0.91  # measured 0.932 merged, 0.946 base + adapter: precision at the wizard's 60%
-BLIND_SEMANTIC_FLOOR = 0.88  # measured 0.909 merged, 0.915 base + adapter (375 rows)
-BLIND_ABSTAIN_FLOOR = 0.85  # measured 0.881 merged (37 of 42), 0.905 base + adapter (38 of 42)
+# measured for the shipped model (v3 4x rows, then a second stage on data/people/train.tsv and
+# train2.tsv; adapter merged as venvy -w loads it): see docs/results.md. These tests run base + adapter
+# (tests/conftest.py sets VENVY_MERGE=0), which measured hand-written 0.922 semantic, 0.941 precision at
+# 60% (96.1% kept), 0.967 no-command (29 of 30); blind 0.933 semantic, 0.952 no-command (40 of 42)
+# (2026-11-30, session 7). The floors sit about two points under the lower of the two.
+SEMANTIC_FLOOR = 0.90  # measured 0.922 merged, 0.922 base + adapter
+ABSTAIN_FLOOR = 0.90  # measured 0.967 merged (29 of 30), 0.967 base + adapter (29 of 30)
+CONFIDENT_PRECISION_FLOOR = 0.92  # measured 0.941 merged, 0.941 base + adapter: precision at the wizard's 60%
+BLIND_SEMANTIC_FLOOR = 0.91  # measured 0.933 merged, 0.933 base + adapter (375 rows)
+BLIND_ABSTAIN_FLOOR = 0.88  # measured 0.929 merged (39 of 42), 0.952 base + adapter (40 of 42)
 
 
 def _evaluate(path: Path, tmp_path_factory):
