@@ -12,8 +12,8 @@ request states plainly should show up in the command.
   number inside a pinned package (`django~=4.2`) or a path (`venvs/py312`).
   A count (`--days`, `--depth`) must be a number the request states: as written, as a word
   ("seven"), or a duration in days ("three weeks" -> `21`). A package list cannot end while
-  it leaves out a package of the run it draws from ("click typer
-  rich", "orjson, seaborn and polars"; venvy.nl.runtime.stated.package_runs). venvy.nl.runtime.decoding drops
+  it leaves out a package of the run it draws from ("click typer rich", "orjson, seaborn
+  and polars"; venvy.nl.runtime.stated.package_runs). venvy.nl.runtime.decoding drops
   candidate tokens that break this, so a value can be copied but never made up. The dataset
   never needs more: every such value in it obeys these rules
   (tests/nl/runtime/test_grounding.py, docs/wizard.md#grounding). Choices are not checked:
@@ -210,7 +210,8 @@ class Grounder:
         return not whole and any(word.startswith(parts[-1].lower()) for word in missing)
 
     @cached_property
-    def package_runs(self):
+    def package_runs(self) -> list[list[tuple[str, bool]]]:
+        """The request's runs of package-like words (computed once an answer writes a list)."""
         return package_runs(self.original)
 
 
