@@ -393,3 +393,37 @@ def test_command_word_typos_are_transposed_or_doubled_letters_and_keep_slots():
         assert "{name}" in text and "{path}" in text
         changed += "remove" not in text.lower() or "venv " not in text.lower()
     assert changed > 10
+
+
+# -- the training-noise ablation ---------------------------------------------
+
+
+def test_no_noise_leaves_the_text_as_written_and_draws_what_the_noise_draws():
+    import random
+
+    text = "Please remove the venv {name} right now!"
+    plain, noisy = random.Random(5), random.Random(5)
+    changed = False
+    for _ in range(200):
+        kept = ds._noisy(text, plain, noise=False)
+        changed |= ds._noisy(text, noisy, noise=True) != text
+        assert kept == text
+        assert plain.getstate() == noisy.getstate()
+    assert changed  # the noisy side did add noise, so the comparison above means something
+
+
+def test_the_no_noise_dataset_has_the_same_splits_and_no_command_word_typo(tmp_path):
+    assert ds.main(["--out", str(tmp_path), "--no-noise", "--train-scale", "1"]) == 0
+    plain = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    assert plain["splits"] == ds.stats(ds.generate(ds.DEFAULT_SEED), ds.DEFAULT_SEED)["splits"]
+    words = ("create", "remove", "delete", "cleanup", "register", "scan", "list")
+    slips = {w[:i] + w[i + 1] + w[i] + w[i + 2:] for w in words for i in range(1, len(w) - 1)}
+    slips |= {w[:i] + w[i] + w[i:] for w in words for i in range(1, len(w))}
+    typo = re.compile(r"\b(?:" + "|".join(sorted(slips - set(words))) + r")\b", re.I)
+
+    def slipped(folder: Path) -> int:
+        lines = (folder / "train.jsonl").read_text(encoding="utf-8").splitlines()
+        return sum(1 for line in lines if typo.search(json.loads(line)["input"]))
+
+    assert slipped(DATA) > 50  # the committed (noisy) data has command-word typos: the check can fail
+    assert slipped(tmp_path) == 0

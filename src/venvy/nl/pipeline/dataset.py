@@ -104,8 +104,10 @@ def _takes(frame: Template, text: str, option: str) -> bool:
     return OPTS in text and option not in taken and not any(option in ex and ex & taken for ex in EXCLUSIVE)
 
 
-def command_row(cmd: str, split: str, rng: random.Random, tables: Tables, force: tuple | None = None) -> Row:
-    """One row for cmd; force=(option, choice or None) makes the row ask for that option (and choice).
+def command_row(cmd: str, split: str, rng: random.Random, tables: Tables, force: tuple | None = None,
+                noise: bool = True) -> Row:
+    """One row for cmd; force=(option, choice or None) makes the row ask for that option (and choice);
+    noise=False leaves out the case, typo and punctuation noise (see _noisy).
     The phases draw from `rng` in a fixed order: changing it changes every row after."""
     spec = contract.commands()[cmd]
     by_name = {p.name: p for p in spec.params}
@@ -161,7 +163,7 @@ def command_row(cmd: str, split: str, rng: random.Random, tables: Tables, force:
         text = wrap(text, rng)
     elif rng.random() < CONTEXT_SHARE:  # ... but may still follow a sentence of context
         text = rng.choice(templates.CONTEXTS) + text
-    request = " ".join(fill(add_noise(text, rng), values).split())
+    request = " ".join(fill(_noisy(text, rng, noise), values).split())
 
     # command: the canonical form, read back by the CLI's own parser
     output = contract.Parsed(cmd, out_params).canonical()
@@ -180,7 +182,13 @@ NEGATIVE_SLOTS = {"name": "name", "name2": "name", "pkg": "packages", "path": "v
                   "python": "version", "requirements": "requirements"}
 
 
-def negative_row(category: str, split: str, rng: random.Random, tables: Tables) -> Row:
+def _noisy(text: str, rng: random.Random, noise: bool) -> str:
+    """The template text with values.add_noise's noise, or without it (the noise is drawn either way)."""
+    noisy = add_noise(text, rng)
+    return noisy if noise else text
+
+
+def negative_row(category: str, split: str, rng: random.Random, tables: Tables, noise: bool = True) -> Row:
     template = rng.choice(tables.negatives[category][split])
     values = {}
     for slot in template.slots:
@@ -189,7 +197,7 @@ def negative_row(category: str, split: str, rng: random.Random, tables: Tables) 
         if pool == "packages":  # one or two packages, said plainly
             value = Value(value.out, value.spoken, value.spoken)
         values[slot] = value
-    request = fill(add_noise(wrap(template.text, rng), rng), values)
+    request = fill(_noisy(wrap(template.text, rng), rng, noise), values)
     return Row(request, "", split, f"none:{category}", (template.family,))
 
 
@@ -225,14 +233,12 @@ def _coverage_targets(cmd: str) -> list[tuple]:
     one each, so every option and choice appears in every split."""
     targets = []
     for opt in contract.commands()[cmd].options:
-        if opt.kind == "CHOICE":
-            targets += [(opt.name, c) for c in opt.choices if c != opt.default]
-        else:
-            targets.append((opt.name, None))
+        choices = [c for c in opt.choices if c != opt.default] if opt.kind == "CHOICE" else [None]
+        targets += [(opt.name, c) for c in choices]
     return targets
 
 
-def generate(seed: int = DEFAULT_SEED) -> list[Row]:
+def generate(seed: int = DEFAULT_SEED, noise: bool = True) -> list[Row]:
     """All rows, train then val then test, each split shuffled. Deterministic for a seed."""
     missing = missing_phrasings()
     if missing:
@@ -242,25 +248,27 @@ def generate(seed: int = DEFAULT_SEED) -> list[Row]:
     seen: set[str] = set()
     rows: list[Row] = []
     for split in SPLITS:
-        rows.extend(_split_rows(split, 1.0, rng, tables, seen))
+        rows.extend(_split_rows(split, 1.0, rng, tables, seen, noise))
     return rows
 
 
-def generate_more_train(seed: int = DEFAULT_SEED, train_scale: float = 1.0) -> list[Row]:
+def generate_more_train(seed: int = DEFAULT_SEED, train_scale: float = 1.0, noise: bool = True) -> list[Row]:
     """generate(seed) with its train split grown to about `train_scale` times its rows: the new
     rows come from the same train template families (so val and test, unchanged, still measure
     phrasings never trained on) and are no near-duplicate of any row. For the data-size
     learning curve (docs/training.md); train_scale 1 is generate(seed)."""
-    rows = generate(seed)
+    rows = generate(seed, noise)
     if train_scale <= 1:
         return rows
     seen = {normalize(r.input) for r in rows}
-    extra = _split_rows("train", train_scale - 1, random.Random(f"{seed}|more-train"), build_tables(seed), seen)
+    more = random.Random(f"{seed}|more-train")
+    extra = _split_rows("train", train_scale - 1, more, build_tables(seed), seen, noise)
     n_train = sum(1 for r in rows if r.split == "train")
     return rows[:n_train] + extra + rows[n_train:]
 
 
-def _split_rows(split: str, scale: float, rng: random.Random, tables: Tables, seen: set[str]) -> list[Row]:
+def _split_rows(split: str, scale: float, rng: random.Random, tables: Tables, seen: set[str],
+                noise: bool = True) -> list[Row]:
     """One split's rows (quotas times `scale`), shuffled; no near-duplicate of `seen`, which grows."""
     jobs = [("cmd", cmd, QUOTAS.get(cmd, DEFAULT_QUOTA)) for cmd in contract.commands()]
     jobs += [("none", cat, NEGATIVE_QUOTA) for cat in negatives.NEGATIVES]
@@ -276,9 +284,9 @@ def _split_rows(split: str, scale: float, rng: random.Random, tables: Tables, se
             if attempts > 500 * quota + 1000:
                 raise RuntimeError(f"cannot make {quota} distinct {split} rows for {what!r}")
             if kind == "cmd":
-                row = command_row(what, split, rng, tables, forced[made] if made < len(forced) else None)
+                row = command_row(what, split, rng, tables, forced[made] if made < len(forced) else None, noise)
             else:
-                row = negative_row(what, split, rng, tables)
+                row = negative_row(what, split, rng, tables, noise)
             key = normalize(row.input)
             if not key or key in seen or len(row.input) > 400:
                 continue
@@ -375,13 +383,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m venvy.nl.pipeline.dataset", description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path, help="folder to write the dataset files into")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    parser.add_argument(
-        "--train-scale", type=float, default=DEFAULT_TRAIN_SCALE, metavar="X",
-        help="grow the train split to about X times its base rows, from its own template families (val and "
-             f"test unchanged); for the data-size learning curve. Default {DEFAULT_TRAIN_SCALE:g}: the committed dataset.",
-    )
+    parser.add_argument("--train-scale", type=float, default=DEFAULT_TRAIN_SCALE, metavar="X",
+                        help="grow the train split to about X times its base rows, from its own template families "
+                             f"(val and test unchanged; the data-size learning curve). Default {DEFAULT_TRAIN_SCALE:g}: "
+                             "the committed dataset.")
+    parser.add_argument("--no-noise", dest="noise", action="store_false",
+                        help="no case, typo or punctuation noise (the training-noise ablation, docs/training.md)")
     args = parser.parse_args(argv)
-    rows = generate_more_train(args.seed, args.train_scale)
+    rows = generate_more_train(args.seed, args.train_scale, args.noise)
     write(rows, args.out, args.seed)
     print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
     return 0
