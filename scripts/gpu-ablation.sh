@@ -17,7 +17,7 @@
 # and every run is cut at DEADLINE_S seconds, so the whole script fits a fixed lease.
 # ABLATE_DEVICE=cpu and ABLATE_EXTRA="--max-steps 2 --max-train-rows 32 --max-val-rows 16" make a smoke test.
 set -u
-BASE=$1 NONOISE=$2 WORK=$3 OUT=$4 S1=${5:-3.5} S2=${6:-1.25} DEADLINE_S=${7:-420}
+BASE=$1 NONOISE=$2 WORK=$3 OUT=$4 S1=${5:-4} S2=${6:-1} DEADLINE_S=${7:-450}
 PY=${PYTHON:-python3}
 DEVICE=${ABLATE_DEVICE:-cuda}
 read -r -a EXTRA <<< "${ABLATE_EXTRA:-}"

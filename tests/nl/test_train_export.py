@@ -136,6 +136,14 @@ def test_settings_roundtrip_and_cli_flags():
     assert (train.Settings().lora_r, train.Settings().lora_alpha, train.Settings().lora_dropout) == (16, 16, 0.05)
 
 
+def test_a_float_setting_takes_a_fraction_even_with_an_int_default():
+    # time_budget_min defaults to 0: its flag once parsed as int and refused "3.5" (found on the GPU run)
+    args = vars(train.parser().parse_args(["--time-budget-min", "3.5", "--lr", "2e-3", "--max-steps", "4"]))
+    assert args["time_budget_min"] == 3.5 and args["lr"] == 2e-3 and args["max_steps"] == 4
+    with pytest.raises(SystemExit):
+        train.parser().parse_args(["--max-steps", "2.5"])
+
+
 def test_lr_schedule_warms_up_then_decays_to_the_floor():
     s = train.Settings(warmup_steps=10, min_lr_ratio=0.1)
     warm = [train.lr_factor(s, step, 0.0) for step in range(10)]

@@ -333,8 +333,8 @@ def parser() -> argparse.ArgumentParser:
         elif isinstance(value, tuple):
             p.add_argument(flag, type=lambda t: tuple(x for x in t.split(",") if x), default=value,
                            help="comma-separated")
-        else:
-            p.add_argument(flag, type=type(value), default=value)
+        else:  # the declared type: a float field may have an int default (time_budget_min = 0)
+            p.add_argument(flag, type={"int": int, "float": float}.get(f.type, type(value)), default=value)
     p.add_argument("--resume", action="store_true", help="continue from <out>/last (settings from the checkpoint)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
