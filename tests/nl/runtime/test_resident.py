@@ -35,6 +35,27 @@ def test_off_by_setting(monkeypatch):
     assert resident.enabled()
 
 
+def test_one_busy_sample_is_not_enough_to_exit():
+    from venvy.nl.runtime import threads
+
+    class Samples:  # busy_cores() readings, in order; BUSY_FRACTION as venvy.nl.runtime.threads has it
+        BUSY_FRACTION = threads.BUSY_FRACTION
+
+        def __init__(self, *readings):
+            self.readings = list(readings)
+
+        def busy_cores(self):
+            return self.readings.pop(0)
+
+    server = resident.Resident.__new__(resident.Resident)  # the check alone: no model loaded
+    for readings, exits, left in [((0.9, 0.1), False, 0), ((0.9, 0.8), True, 0), ((0.1, 0.9), False, 1)]:
+        server.busy_check = Samples(*readings)
+        assert server.other_work() is exits
+        assert len(server.busy_check.readings) == left  # an idle first sample takes no second one
+    server.busy_check = None  # one sleeping thread: nothing to check
+    assert server.other_work() is False
+
+
 def test_nothing_running_means_no_answer():
     assert resident.parse("list my venvs") is None
     assert resident.stop() is False

@@ -311,9 +311,16 @@ class Resident:
             return "other settings"
         if _fingerprint(self.specs) != self.fingerprint:
             return "model or venvy changed"
-        if self.busy_check and self.busy_check.busy_cores() >= self.busy_check.BUSY_FRACTION:
+        if self.other_work():
             return "other work started"
         return None
+
+    def other_work(self) -> bool:
+        """Whether other work now holds the cores the spinning threads need: two 30 ms samples in
+        a row must both say so (the second is taken only when the first does), so a short burst
+        (a shell starting a command) does not end the resident and cost the next call a load."""
+        check = self.busy_check
+        return check is not None and all(check.busy_cores() >= check.BUSY_FRACTION for _ in range(2))
 
 
 def main(argv: list[str] | None = None) -> int:
