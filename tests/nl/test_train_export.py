@@ -168,6 +168,23 @@ def test_encode_masks_the_prompt_and_ends_with_end_of_turn(smol_tokenizer):
     assert tok.decode([t for t in none_labels if t != batches.IGNORE]) == "none<|im_end|>"
 
 
+def test_the_end_of_turn_comes_from_the_chat_template_not_the_tokenizers_eos():
+    # transformers 5.17 reads SmolLM2's GGUF eos as <|im_start|> (id 1); a model trained to end with
+    # it never ended an answer in llama.cpp (val 66.5% decoded against 0.84 teacher-forced, session 8)
+    import copy
+
+    import gguf
+
+    tok = modeling.load_tokenizer(modeling.Base("gguf", str(_base_gguf())))
+    llama_cpp_stop = int(gguf.GGUFReader(str(_base_gguf())).fields["tokenizer.ggml.eos_token_id"].contents())
+    misread = copy.deepcopy(tok)
+    misread.eos_token = "<|im_start|>"
+    assert misread.eos_token_id == 1
+    for t in (tok, misread):
+        assert batches.end_of_turn_id(t) == llama_cpp_stop == 2
+        assert batches.encode(t, "remove the prod env", "venvy rm prod")[1][-1] == 2
+
+
 def test_length_batches_cover_every_row_once_with_little_padding():
     examples = [batches.Example([0] * n, [0] * n, "", "") for n in [5, 50, 6, 49, 7, 48, 8, 47] * 10]
     drawn = batches.length_batches(examples, 8, seed=1)

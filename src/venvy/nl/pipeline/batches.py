@@ -35,11 +35,27 @@ def request_of(row: dict) -> str:
     return (row.get("input") or row.get("instruction") or "").strip()
 
 
+END_MARK = "\x00venvy-answer\x00"
+
+
 def end_of_turn_id(tok) -> int:
-    """The token that ends the assistant's turn. For SmolLM2 the tokenizer's eos is
-    <|im_end|> (id 2), which is also the GGUF's tokenizer.ggml.eos_token_id, so
-    llama.cpp stops on it; TinyLlama-Chat's template ends turns with </s> = eos."""
-    return tok.eos_token_id
+    """The token that ends the assistant's turn, as the chat template writes it: the first token
+    after an assistant message (SmolLM2: <|im_end|>, id 2, the GGUF's tokenizer.ggml.eos_token_id
+    that llama.cpp stops on; TinyLlama-Chat: </s>). Not tok.eos_token_id: transformers 5.17 reads
+    SmolLM2's GGUF eos as <|im_start|> (id 1), and a model trained to end with that never ends an
+    answer in llama.cpp (found on the GPU machine). The tokenizer's eos without a chat template."""
+    cached = getattr(tok, "_venvy_end_of_turn", None)
+    if cached is not None:
+        return cached
+    found = tok.eos_token_id
+    if tok.chat_template:
+        chat = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": END_MARK}]
+        text = tok.apply_chat_template(chat, tokenize=False)
+        after = text[text.index(END_MARK) + len(END_MARK):] if END_MARK in text else ""
+        ids = tok(after, add_special_tokens=False).input_ids if after else []
+        found = ids[0] if ids else found
+    tok._venvy_end_of_turn = found
+    return found
 
 
 def prompt_ids(tok, request: str) -> list[int]:
