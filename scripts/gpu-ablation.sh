@@ -13,7 +13,8 @@
 #   WORK, OUT     run folders go to WORK; OUT gets results.json (every run's log) and the stage-2
 #                 adapters in float16 (what the adapter GGUF stores), as adapters.tar in 15 MiB parts
 #
-# Every stage runs on a wall-clock budget (--time-budget-min: the lr schedule follows the time spent),
+# Run it from the repository root with venvy importable (`pip install -e ".[train]"`, or PYTHONPATH=src
+# plus torch, transformers, peft and gguf). Every stage runs on a wall-clock budget (--time-budget-min: the lr schedule follows the time spent),
 # and every run is cut at DEADLINE_S seconds, so the whole script fits a fixed lease.
 # ABLATE_DEVICE=cpu and ABLATE_EXTRA="--max-steps 2 --max-train-rows 32 --max-val-rows 16" make a smoke test.
 set -u
