@@ -35,7 +35,7 @@ def request_of(row: dict) -> str:
     return (row.get("input") or row.get("instruction") or "").strip()
 
 
-END_MARK = "\x00venvy-answer\x00"
+_END_MARK = "\x00venvy-answer\x00"
 
 
 def end_of_turn_id(tok) -> int:
@@ -49,9 +49,9 @@ def end_of_turn_id(tok) -> int:
         return cached
     found = tok.eos_token_id
     if tok.chat_template:
-        chat = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": END_MARK}]
+        chat = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": _END_MARK}]
         text = tok.apply_chat_template(chat, tokenize=False)
-        after = text[text.index(END_MARK) + len(END_MARK):] if END_MARK in text else ""
+        after = text[text.index(_END_MARK) + len(_END_MARK):] if _END_MARK in text else ""
         ids = tok(after, add_special_tokens=False).input_ids if after else []
         found = ids[0] if ids else found
     tok._venvy_end_of_turn = found

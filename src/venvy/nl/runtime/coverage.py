@@ -123,7 +123,7 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
                 add(m, f"choice:{flag}={value}", parsed.params.get(param) == value)
     # a count matters to a command that takes one (scan --depth, cleanup --days); elsewhere a
     # number is part of something else ("powershell 7")
-    if any(kind == "N" for kind in value_kinds()[parsed.command][1].values()):
+    if any(kind == "N" for kind in flags.values()):
         values = {str(v) for v in parsed.params.values() if v is not None and not isinstance(v, bool)}
         for m in COUNT.finditer(request):
             add(m, "count", str(count(m)) in values)
