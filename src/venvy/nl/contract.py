@@ -111,6 +111,17 @@ def commands() -> dict[str, CommandSpec]:
     return specs
 
 
+@lru_cache(maxsize=1)
+def value_kinds() -> dict[str, tuple[str | None, dict[str, str | None]]]:
+    """command -> (positional kind, {flag: kind or None for a bare flag})."""
+    table = {}
+    for name, spec in commands().items():
+        positional = spec.positional.kind if spec.positional is not None else None
+        flags = {opt.flag: (None if opt.is_flag else opt.kind) for opt in spec.options}
+        table[name] = (positional, flags)
+    return table
+
+
 def parse(text: str) -> Parsed:
     """Parse 'venvy CMD ...' (or 'CMD ...') with the CLI's own parser.
 

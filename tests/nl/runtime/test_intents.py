@@ -57,3 +57,14 @@ def test_short_words_need_the_exact_spelling():
 )
 def test_removal_is_said_in_words(request_text, says):
     assert removal(request_text) is says
+
+
+def test_one_edit_is_damerau_distance_one_and_substitution_is_optional():
+    from venvy.nl.runtime.intents import one_edit
+
+    for word in ("envs", "evns", "enns", "env", "envvs", "enxs"):
+        assert one_edit(word, "envs")
+    assert not one_edit("enxs", "envs", substitute=False)  # a changed letter is no slip of the hand
+    assert one_edit("evns", "envs", substitute=False) and one_edit("enn", "en", substitute=False)
+    for word in ("vens", "es", "envsss", "nvse"):
+        assert not one_edit(word, "envs")

@@ -10,24 +10,12 @@ an answer end while an unused option could take one.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from venvy.nl import contract
 from venvy.nl.runtime import intents
 from venvy.nl.runtime.stated import (
     COUNT, DURATION, PATH_SUFFIXES, PINNED, QUOTED, VERSION, WORD, count, days, path_text, version_text,
 )
-
-
-@lru_cache(maxsize=None)
-def value_kinds() -> dict[str, tuple[str | None, dict[str, str | None]]]:
-    """command -> (positional kind, {flag: kind or None for a bare flag})."""
-    table = {}
-    for name, spec in contract.commands().items():
-        positional = spec.positional.kind if spec.positional is not None else None
-        flags = {opt.flag: (None if opt.is_flag else opt.kind) for opt in spec.options}
-        table[name] = (positional, flags)
-    return table
 
 
 # the kinds of option a span of each sort can fill
@@ -94,7 +82,7 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
         sort = "text" if any(c.isspace() for c in inner) else "path" if "/" in inner else "quoted"
         add(m, sort, inner.lower() in used, inner)
     # a preview or keep intent, for a command that has the flag (inside a value it is the value)
-    flags = value_kinds()[parsed.command][1]
+    flags = contract.value_kinds()[parsed.command][1]
     for sort, flag in INTENT_FLAGS.items():
         if flag in flags:
             for start, end in intents.spans(request, INTENT_PHRASES[sort]):

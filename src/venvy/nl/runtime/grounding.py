@@ -28,7 +28,7 @@ from functools import cached_property
 
 from venvy.nl import contract
 from venvy.nl.runtime import intents
-from venvy.nl.runtime.coverage import ignored_spans, missing_options, value_kinds
+from venvy.nl.runtime.coverage import ignored_spans, missing_options
 from venvy.nl.runtime.stated import (
     QUOTED, file_like, missing_packages, package_runs, stated_numbers, stated_versions, word_end, word_start,
 )
@@ -44,9 +44,9 @@ def values(answer: str) -> list[tuple[str, str]]:
     """(kind, text) of each value in a (maybe partial) answer like "create --name back";
     the last one may be unfinished."""
     words = answer.lstrip().split(" ")
-    if not words or words[0] not in value_kinds():
+    if not words or words[0] not in contract.value_kinds():
         return []
-    positional, flags = value_kinds()[words[0]]
+    positional, flags = contract.value_kinds()[words[0]]
     out, expect = [], positional
     for word in words[1:]:
         if expect is not None and not word.startswith("-"):  # "-" may be the start of "--"
@@ -237,7 +237,7 @@ def _named(answer: str) -> set[str]:
     spec = contract.commands().get(words[0]) if words else None
     if spec is None or len(words) < 2:
         return set()
-    positional, kinds = value_kinds()[words[0]]
+    positional, kinds = contract.value_kinds()[words[0]]
     keys = {flag: flag if kind is None else kind for flag, kind in kinds.items()}
     named = {keys[word] for word in words[1:-1] if word in keys}
     last = words[-1]

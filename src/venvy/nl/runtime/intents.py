@@ -87,22 +87,27 @@ _WORDS = re.compile(r"[\w'\-]+")
 FUZZY_MIN = 5  # key words this long also match with one typo
 
 
-def _close(word: str, key: str) -> bool:
-    """One edit apart at most (Damerau: a letter dropped, added, changed, or two swapped)."""
+def one_edit(word: str, key: str, *, substitute: bool = True) -> bool:
+    """At most one edit apart: a letter dropped, added or swapped with its neighbour, or (with
+    `substitute`) changed. Damerau distance <= 1."""
     if word == key:
         return True
-    if len(key) < FUZZY_MIN or abs(len(word) - len(key)) > 1:
+    if abs(len(word) - len(key)) > 1:
         return False
     i = 0
     while i < min(len(word), len(key)) and word[i] == key[i]:
         i += 1
     if len(word) == len(key):
-        rest = word[i + 1:] == key[i + 1:]
         swapped = word[i:i + 2] == key[i:i + 2][::-1] and word[i + 2:] == key[i + 2:]
-        return rest or swapped
+        return swapped or (substitute and word[i + 1:] == key[i + 1:])
     if len(word) > len(key):
         return word[i + 1:] == key[i:]
     return word[i:] == key[i + 1:]
+
+
+def _close(word: str, key: str) -> bool:
+    """The key word, or one edit from it when it is FUZZY_MIN letters or longer."""
+    return word == key or (len(key) >= FUZZY_MIN and one_edit(word, key))
 
 
 def _word_matches(word: str, key: str) -> bool:

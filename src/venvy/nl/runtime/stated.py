@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from venvy.nl.runtime.intents import one_edit
+
 _WORD_NUMBERS = {
     "a": 1, "an": 1, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -181,22 +183,12 @@ _NOT_PACKAGES = frozenset("""
 _VENV_WORDS = ("venv", "env", "envs", "venvs", "virtualenv", "environment")
 
 
-def _one_slip(word: str, target: str) -> bool:
-    """`word` is `target` with one letter doubled, dropped or swapped with its neighbour."""
-    if abs(len(word) - len(target)) > 1 or word == target:
-        return word == target
-    if len(word) != len(target):
-        short, long_ = sorted((word, target), key=len)
-        return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
-    return any(word[:i] + word[i + 1] + word[i] + word[i + 2:] == target for i in range(len(word) - 1))
-
-
 def _package_like(raw: str, clean: str) -> bool:
     if not clean or clean in _NOT_PACKAGES or raw.rstrip("\"'`)").endswith(":") or not _PACKAGE.fullmatch(clean):
         return False
     if path_text(raw) is not None or file_like(clean) or re.fullmatch(r"v?[\d.]+", clean) or VERSION.fullmatch(clean):
         return False
-    return not any(_one_slip(clean, word) for word in _VENV_WORDS)
+    return not any(one_edit(clean, word, substitute=False) for word in _VENV_WORDS)
 
 
 def package_runs(request: str) -> list[list[tuple[str, bool]]]:
