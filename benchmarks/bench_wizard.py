@@ -126,7 +126,8 @@ def breakdown_worker(spec: dict) -> dict:
         t = result.timing
         rows.append({"set": set_name, "latency_ms": result.latency_s * 1000, "prompt_ms": t.prompt_s * 1000,
                      "prompt_tokens": t.prompt_tokens, "steps": t.steps, "steps_ms": t.steps_s * 1000,
-                     "answer_tokens": t.answer_tokens, "skipped": t.skipped, "command": result.command})
+                     "answer_tokens": t.answer_tokens, "skipped": t.skipped, "replayed": t.replayed,
+                     "command": result.command})
     return {"threads": agent.loaded.threads.describe(), "policy": os.environ.get("OMP_WAIT_POLICY", ""), "rows": rows}
 
 
@@ -145,6 +146,7 @@ def summarize(rows: list[dict]) -> dict:
         "prompt_ms": statistics.median(r["prompt_ms"] for r in rows),
         "steps": steps / len(rows), "step_ms": sum(r["steps_ms"] for r in rows) / max(1, steps),
         "skipped": sum(r["skipped"] for r in rows) / len(rows),
+        "replayed": sum(r.get("replayed", 0) for r in rows) / len(rows),
         "answer_tokens": sum(r["answer_tokens"] for r in rows) / len(rows),
     }
 
@@ -210,18 +212,18 @@ def breakdown(model, limit, merged=None, only=None) -> dict:
 
 
 def print_breakdown(data: dict) -> None:
-    print("| condition | setting | threads | set | p50 ms | p95 ms | prompt batch ms | steps/request | answer tokens | ms/step | skipped/request |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| condition | setting | threads | set | p50 ms | p95 ms | prompt batch ms | steps/request | answer tokens | ms/step | skipped/request | replayed/request |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for condition, per in data["conditions"].items():
         for variant, result in per.items():
             if not isinstance(result, dict):
                 continue
             if result.get("collapsed"):
-                print(f"| {condition} | {variant} | {result['threads']} | all | > {WORKER_TIMEOUT_S} s for all requests: collapsed | | | | | | |")
+                print(f"| {condition} | {variant} | {result['threads']} | all | > {WORKER_TIMEOUT_S} s for all requests: collapsed | | | | | | | |")
                 continue
             for set_name, s in [*result["sets"].items(), ("both", result["all"])]:
                 print(f"| {condition} | {variant} | {result['threads']} | {set_name} ({s['n']}) | {s['p50_ms']:.0f} | {s['p95_ms']:.0f} | "
-                      f"{s['prompt_ms']:.0f} | {s['steps']:.1f} | {s['answer_tokens']:.1f} | {s['step_ms']:.1f} | {s['skipped']:.1f} |")
+                      f"{s['prompt_ms']:.0f} | {s['steps']:.1f} | {s['answer_tokens']:.1f} | {s['step_ms']:.1f} | {s['skipped']:.1f} | {s['replayed']:.1f} |")
     print()
     print("| condition | other cores busy (seen) | load avg | variant | p50 ratio to before | p95 ratio | same answers as before |")
     print("| --- | --- | --- | --- | --- | --- | --- |")

@@ -17,9 +17,13 @@ position: kept when it is the token the rule chooses, else the chosen token repl
 and the rest of the batch is dropped from the KV cache. So every token is still the
 grammar-masked, grounded argmax of the model's logits at its position; only fewer model
 calls compute them. llama.cpp computes a position's logits in a batch with other kernels
-than in a single step (differences well under a logit); a decision whose margin over the
-next allowed token is under GUARD_LOGITS is recomputed in a single step, as the plain loop
-would compute it. tests/nl/runtime/test_drafts.py checks the answers over the whole test
+than in a single step (differences well under a logit), and the KV cache entries a batch
+writes differ the same way, which moves every later position's logits a little too (up to
+~0.3 a logit). So a decision whose margin over the next allowed token is under GUARD_LOGITS
+on batch logits, or under KV_GUARD_LOGITS on single-step logits after a batch wrote part of
+the answer's KV cache, is made again on logits computed as the plain loop computes them:
+the cache cut back to the first entry a batch wrote, and the tokens from there evaluated
+one at a time. tests/nl/runtime/test_drafts.py checks the answers over the whole test
 split against draft=False.
 
 The prompt's common prefix stays in the KV cache between requests; in a fresh
@@ -45,7 +49,8 @@ if TYPE_CHECKING:
 
 TOP_K = 32  # grammar is tried on these candidates before the whole vocabulary
 MAX_CHECKS = 4096  # grounding checks per step, best allowed tokens first
-GUARD_LOGITS = 2.5  # a decision on batch logits closer than this is recomputed in a single step
+GUARD_LOGITS = 2.5  # a decision on batch logits closer than this is made again on single-step logits
+KV_GUARD_LOGITS = 0.5  # the same after a batch wrote part of the KV cache (drift there: up to ~0.3 a logit)
 
 __all__ = ["Candidates", "Decoded", "decode", "eval_prompt", "grammar_sampler", "is_eog", "masked_argmax", "piece"]
 
@@ -74,7 +79,7 @@ def decode(
     started = time.perf_counter()
     prompt_tokens = eval_prompt(loaded, tokens, prefix)
     prompt_s = time.perf_counter() - started
-    steps, steps_s, skipped = 0, 0.0, 0
+    steps, steps_s, skipped, replayed = 0, 0.0, 0, 0
     sampler = grammar_sampler(loaded) if use_grammar else None
     drafter = _drafter(loaded) if draft and sampler is not None else None
     source = tokens[len(prefix):]  # where values are copied from
@@ -88,26 +93,33 @@ def decode(
     check = (lambda t: grounder.allows(text, piece(loaded, t), is_eog(vocab, t))) if grounder is not None else None
     logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,))
     batched = False  # do `logits` come from a batch of more than one token
+    batch_kv: int | None = None  # the first answer token whose KV entry a batch computed
     ahead: list[tuple[int, object]] = []  # (draft token, logits after it) for the next positions
 
-    def single_step():
+    def single_steps():
         """The logits after the answer so far, computed as the plain loop does: the KV cache
-        cut back to before the last token, which is evaluated alone."""
-        nonlocal steps, steps_s
+        cut back to the first answer token a batch computed (else to before the last token),
+        and the tokens from there evaluated one at a time."""
+        nonlocal steps, steps_s, batch_kv, replayed
         step_started = time.perf_counter()
-        drafts.truncate(llm, n_answer_start + len(out) - 1)
-        llm.eval(out[-1:])
-        steps += 1
+        start = len(out) - 1 if batch_kv is None else min(batch_kv, len(out) - 1)
+        drafts.truncate(llm, n_answer_start + start)
+        for token in out[start:]:
+            llm.eval([token])
+            steps += 1
+        replayed += len(out) - start
+        batch_kv = None
         steps_s += time.perf_counter() - step_started
         return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,))
 
     def choose(logits, batched):
-        """(token, choice, logits): the decision at this position, on single-step logits when
-        the batch logits were too close to call."""
+        """(token, choice, logits): the decision at this position, on logits computed as the
+        plain loop computes them when it is too close to call on batch logits or on a KV
+        cache that a batch wrote."""
         token, choice, margin = masked_argmax(sampler, logits, scratch, check)
-        if batched and out and margin < GUARD_LOGITS:
+        if out and (margin < GUARD_LOGITS if batched else batch_kv is not None and margin < KV_GUARD_LOGITS):
             ahead.clear()
-            logits = single_step()
+            logits = single_steps()
             token, choice, _ = masked_argmax(sampler, logits, scratch, check)
         return token, choice, logits
 
@@ -127,6 +139,8 @@ def decode(
                         del out[keep:], probs[keep:], decisions[keep:]
                         text = text[:at]
                         logits, batched = _rewind(loaded, sampler, out, n_answer_start), False
+                        if batch_kv is not None and batch_kv >= len(out) - 1:
+                            batch_kv = None  # what a batch wrote is cut or evaluated again
                         steps += 1
                 token, choice, logits = choose(logits, batched)
             if token < 0:
@@ -153,11 +167,14 @@ def decode(
         proposal = []
         if drafter is not None and room > 0:
             proposal = drafter.propose(sampler, out, source)[:room]
+        if batch_kv is not None and batch_kv >= len(out) - 1:
+            batch_kv = None  # the entry is evaluated again now
         step_started = time.perf_counter()
         if proposal:
             rows = drafts.eval_batch(llm, [token, *proposal])
             logits, batched = rows[0], True
             ahead = list(zip(proposal, rows[1:]))
+            batch_kv = len(out) - 1 if batch_kv is None else batch_kv
         else:
             llm.eval([token])
             logits, batched = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,)), False
@@ -165,7 +182,7 @@ def decode(
         steps_s += time.perf_counter() - step_started
     drafts.truncate(llm, n_answer_start + len(out))  # no unchecked draft stays in the KV cache
     timing = Timing(prompt_s=prompt_s, prompt_tokens=prompt_tokens, steps=steps, steps_s=steps_s,
-                    answer_tokens=len(probs), skipped=skipped)
+                    answer_tokens=len(probs), skipped=skipped, replayed=replayed)
     answer = llm.detokenize(out).decode("utf-8", "replace").strip()
     return Decoded(answer=answer, probs=probs, decisions=decisions, timing=timing)
 

@@ -28,6 +28,7 @@ class Timing:
     steps_s: float = 0.0  # time in those steps (llama.cpp eval, not the grammar)
     answer_tokens: int = 0  # tokens chosen, the end included
     skipped: int = 0  # answer tokens taken without a step of their own (forced, drafted)
+    replayed: int = 0  # of `steps`: single steps that made a near tie again after a batch
 
 
 @dataclass(frozen=True)
