@@ -105,10 +105,12 @@ def tiny_run(tmp_path_factory, tiny_hf, tiny_data) -> Path:
 
 
 def _llama(path: Path, lora: Path | None = None):
-    from llama_cpp import Llama
+    import llama_cpp
+
+    from venvy.nl.runtime.cpu_buffers import new_llama
 
     kwargs = {"lora_path": str(lora)} if lora else {}
-    return Llama(model_path=str(path), n_ctx=256, n_threads=1, logits_all=True, verbose=False, seed=0, **kwargs)
+    return new_llama(llama_cpp, model_path=str(path), n_ctx=256, n_threads=1, logits_all=True, verbose=False, seed=0, **kwargs)
 
 
 def _cpp_logits(llm, ids: list[int]) -> np.ndarray:

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from venvy.errors import ModelError
-from venvy.nl.runtime import base_model, threads
+from venvy.nl.runtime import base_model, cpu_buffers, threads
 from venvy.nl.runtime.resolve import ModelSpec
 from venvy.nl.runtime.threads import physical_cores  # noqa: F401  (re-exported)
 
@@ -143,7 +143,8 @@ def _load(spec: ModelSpec, n_threads: int | None) -> LoadedModel:
     stderr_guard = contextlib.nullcontext(lambda: "") if debug else quiet_stderr()
     with stderr_guard as captured:
         try:
-            llm = llama_cpp.Llama(
+            llm = cpu_buffers.new_llama(
+                llama_cpp,
                 model_path=str(spec.model_path),
                 n_ctx=N_CTX,
                 n_batch=N_CTX,

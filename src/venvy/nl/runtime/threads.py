@@ -37,6 +37,7 @@ from pathlib import Path
 
 from venvy import paths
 from venvy.errors import ModelError
+from venvy.nl.runtime.cpu_buffers import new_llama
 
 FORMAT_VERSION = 2
 POLICIES = ("PASSIVE", "ACTIVE")
@@ -339,8 +340,8 @@ def probe(model: str, lora: str, nt: int, nb: int, repeats: int) -> dict:
 
     import llama_cpp
 
-    llm = llama_cpp.Llama(model_path=model, n_ctx=256, n_batch=256, n_threads=nt, n_threads_batch=nb,
-                          verbose=False)
+    llm = new_llama(llama_cpp, model_path=model, n_ctx=256, n_batch=256, n_threads=nt, n_threads_batch=nb,
+                    verbose=False)
     if lora:
         adapter = llama_cpp.llama_adapter_lora_init(llm.model, lora.encode("utf-8"))
         adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter)
