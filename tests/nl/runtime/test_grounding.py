@@ -374,8 +374,9 @@ def test_every_hand_written_removal_of_the_training_pairs_passes():
     blocked = [q for q, command in rows
                if not intents.removal(q) or ("--yes" in command and not intents.states(q, intents.CONSENT))]
     assert len(rows) > 400
-    # a typo in a three-letter word is not read as a consent (tests/nl/runtime/test_intents.py)
-    assert blocked == ["remove old envs, thrity days cutoff, dont aks"]
+    # a typo in a word of three letters or fewer is not read ("aks" for ask, "rmm" for rm:
+    # tests/nl/runtime/test_intents.py), nor one that moves a letter two places ("prgue")
+    assert blocked == ["remove old envs, thrity days cutoff, dont aks", "prgue venvs unused for 21 days", "rmm tmp-venv"]
 
 
 def test_a_package_list_does_not_start_with_its_label():
@@ -443,3 +444,79 @@ def test_every_hand_written_bare_list_of_the_training_pairs_asks_for_one():
             if a and "--format simple" in a[0]]
     assert len(rows) > 20
     assert [q for q in rows if not Grounder(q).bare] == []
+
+
+# --------------------------------------------------------------------------
+# Names after a naming word, packages after a label (session 10)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        ("a venv named data-tools with python 3.12", ["data-tools"]),
+        ("Create a venv. Name: geo. Packages: flask.", ["geo"]),
+        ("new env, call it my.env please", ["my.env"]),
+        ("name it worker_2 and put it in ~/x", ["worker_2"]),
+        ("make an env named after my dog", []),  # "after" is no name
+        ("what is the venv called?", []),
+        ("a venv called 3.12", []),  # a number is no name
+        ("the venv renamed yesterday", []),
+    ],
+)
+def test_names_after_a_naming_word(request_text, expected):
+    from venvy.nl.runtime.stated import named
+
+    assert [text for _, _, text in named(request_text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        ("create a venv and install streamlit", ["streamlit"]),
+        ("Packages: geopandas, shapely and rtree. Thanks", ["geopandas", "shapely", "rtree"]),
+        ("deps: httpx plus rich", ["httpx", "rich"]),
+        ("install ruff targeting python 3.12", ["ruff"]),  # spaces only: the rest may be the sentence
+        ("install what requirements.txt says", []),
+        ("installing everythiing in reqs.txt", []),  # a typo of an ordinary word is no package
+        ("make a venv with flask", []),  # no label
+    ],
+)
+def test_packages_a_label_introduces(request_text, expected):
+    from venvy.nl.runtime.stated import labelled_packages
+
+    found = labelled_packages(request_text)
+    assert [text for _, _, text in found] == expected
+    assert all(request_text[start:end].lower() == text for start, end, text in found)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "command", "expected"),
+    [
+        ("Create a venv. Name: geo. Packages: geopandas, shapely.", "venvy create --name geo",
+         ["geopandas", "shapely"]),
+        ("Create a venv. Name: geo. Packages: geopandas, shapely.",
+         "venvy create --name geo --packages geopandas,shapely", []),
+        ("new env called web, install streamlit", "venvy create --packages streamlit", ["web"]),
+        ("delete the env called scratch", "venvy rm sandbox", ["scratch"]),
+        ("delete the env called scratch", "venvy rm scratch", []),
+        ("install flask into the venv called web", "venvy ls", []),  # ls takes neither
+    ],
+)
+def test_a_stated_name_or_labelled_package_the_command_leaves_out_is_ignored(request_text, command, expected):
+    assert ignored(command, request_text) == expected
+
+
+def test_an_answer_that_leaves_a_labelled_package_out_must_go_on():
+    g = Grounder("create a venv called web and install streamlit")
+    assert g.must_go_on("create --name web") == len("create --name web")
+    assert g.pending == [" --packages "]
+    assert Grounder("create a venv called web and install streamlit").must_go_on("create --packages streamlit") == 6
+
+
+def test_a_copied_value_keeps_the_request_case_or_is_lower_case():
+    g = Grounder("new venv Django4 with pandas")
+    assert g.ok("create --name Django4", done=True)
+    assert g.ok("create --name django4", done=True)
+    assert not g.ok("create --name dJango4", done=True)
+    assert not g.ok("create --name pandas --packages pAndas", done=True)

@@ -14,7 +14,8 @@ import re
 from venvy.nl import contract
 from venvy.nl.runtime import intents
 from venvy.nl.runtime.stated import (
-    COUNT, DURATION, PATH_SUFFIXES, PINNED, QUOTED, VERSION, WORD, count, days, path_text, version_text,
+    COUNT, DURATION, PATH_SUFFIXES, PINNED, QUOTED, VERSION, WORD, count, days, labelled_packages, named, path_text,
+    version_text,
 )
 
 
@@ -30,6 +31,8 @@ SPAN_KINDS = {
     "text": (),  # a quoted text with a space: no option value can hold it
     "preview": (),  # these two are filled by a flag (INTENT_FLAGS)
     "keep": (),
+    "named": ("NAME",),  # a word after "named", "called", "name it"
+    "package": ("LIST",),  # a word of a run after "packages:", "install"
 }
 # a stated intent and the flag that fills it (venvy.nl.runtime.intents)
 INTENT_FLAGS = {"preview": "--dry-run", "keep": "--keep-files"}
@@ -90,6 +93,16 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
                 add((start, end), sort, bool(parsed.params.get(flag[2:].replace("-", "_"))) or text.lower() in used, text)
     for m in PINNED.finditer(request):
         add(m, "pinned", re.sub(r"\s", "", m.group(0)).lower() in used)
+    # a name after a naming word, a package of a labelled list: for a command that takes one
+    positional, kinds = contract.value_kinds()[parsed.command]
+    values = {str(v).lower() for v in parsed.params.values() if v is not None and not isinstance(v, bool)}
+    if "NAME" in (positional, *kinds.values()):
+        for start, end, text in named(request):
+            add((start, end), "named", text.lower() in values, text)
+    if "LIST" in kinds.values():
+        listed = {p.strip().lower() for p in str(parsed.params.get("packages") or "").split(",")}
+        for start, end, text in labelled_packages(request):
+            add((start, end), "package", text in listed, text)
     for m in WORD.finditer(request):
         text = path_text(m.group(0))
         if text:

@@ -114,10 +114,14 @@ class Grounder:
     def spans(self, text: str, whole: bool = True, file: bool = False, package: bool = False) -> bool:
         """Is `text` a span of the request that starts where a word does and, when `whole`,
         ends where one does? `file`: that word (for a growing text, the word it grows into)
-        reads as a file: it has a `.` or a `/`. `package`: not a label ("packages: a, b")."""
+        reads as a file: it has a `.` or a `/`. `package`: not a label ("packages: a, b"). The
+        case is the request's or all lower ("Django" or "django", not "dJango")."""
         request = self.request
+        lower = text == text.lower()
         for at, end in self._occurrences(text.lower(), whole):
             label = package and request[end:end + 1] == ":"  # "packages: a, b": the list follows
+            if not (lower or self.original[at:at + len(text)] == text):
+                continue
             if (not whole or word_end(request, end)) and not label and (not file or file_like(request[at:end])):
                 return True
         return False

@@ -33,6 +33,7 @@ PREVIEW = (
     "only want to see", "show me what", "show me which", "show me first", "show the candidates",
     "list what", "without removing", "without deleting", "dont delete", "do not delete",
     "dont actually", "no deleting", "safe to remove", "safe to delete", "look but dont touch", "just see",
+    "report only",
 )
 KEEP = (
     "--keep-files", "forget*", "unregister*", "untrack*", "stop tracking", "keep the files", "keep the file",
@@ -40,11 +41,12 @@ KEEP = (
     "keep files", "keep-files", "leave the files", "leave the folder", "leave the directory",
     "leave it on disk", "stay on disk", "stays on disk", "registry only", "from the registry", "venvy's registry",
     "venvys registry", "from the list", "files stay", "without touching", "without deleting the",
-    "dont delete the", "dont touch the", "do not delete the", "do not touch the",
+    "dont delete the", "dont touch the", "do not delete the", "do not touch the", "off venvys list",
 )
 CONSENT = (
     "--yes", "yes", "-y", "force", "force*", "confirm*", "auto-confirm*", "prompt*", "ask*", "asking", "interactive*",
     "non-interactive*", "question*", "are-you-sure", "sure", "certain", "approve*", "auto-approve*", "go ahead", "just do it", "noconfirm*",
+    "unattended", "silently", "-rf",
 )
 
 # Saying to remove (or forget) something: with KEEP and PREVIEW, what every rm and cleanup request
@@ -61,7 +63,8 @@ REMOVE = (
     "expunge*", "discard*", "dispose*", "sweep", "sweeping", "sweep*", "cull*", "trim*", "yeet*",
     "take out", "take off", "off the list", "can go", "could go", "should go", "must go", "gotta go",
     "go away", "show only", "dump", "dumping", "gone", "gc", "bye", "unreg*", "unlist*", "victims",
-    "throw it away", "throw them away", "take it out", "take them out",
+    "throw it away", "throw them away", "take it out", "take them out", "auto-remov*", "garbage collect*",
+    "garbage-collect*",
 )
 # "dump" is also "print out": with one of these in the request it is not a removal ("dump my venvs as json")
 OUTPUT = ("json", "table", "csv", "yaml", "output", "print*", "screen", "stdout", "paths", "list", "format*")

@@ -179,8 +179,15 @@ _NOT_PACKAGES = frozenset("""
     dependencies please pls thanks thx too etc it its my me i you new create make set up setup version latest stuff
     some get all both them there here now just only so that this which where is are be can could would should want
     need inside same file folder dir directory project runs running run top base based tools tool cheers call
-    calling whatever asap thank ty quick quickly later today right away soon""".split())
+    calling whatever asap thank ty quick quickly later today right away soon everything anything something
+    nothing tonight tomorrow first again those these listed mentioned below above if when unless because
+    what things""".split())
 _VENV_WORDS = ("venv", "env", "envs", "venvs", "virtualenv", "environment")
+# ordinary words a typo does not make a package ("everythiing", "thiings")
+_LONG_NOT_PACKAGES = ("everything", "things")
+# words after which a run of packages is the package list, whatever joins its words
+PACKAGE_LABELS = frozenset({"packages", "package", "pkgs", "pkg", "libs", "libraries", "deps", "dependencies",
+                            "install", "installing", "preinstall", "preinstalled"})
 
 
 def _package_like(raw: str, clean: str) -> bool:
@@ -188,34 +195,59 @@ def _package_like(raw: str, clean: str) -> bool:
         return False
     if path_text(raw) is not None or file_like(clean) or re.fullmatch(r"v?[\d.]+", clean) or VERSION.fullmatch(clean):
         return False
-    return not any(one_edit(clean, word, substitute=False) for word in _VENV_WORDS)
+    return not any(one_edit(clean, word, substitute=False) for word in _VENV_WORDS + _LONG_NOT_PACKAGES)
 
 
 def package_runs(request: str) -> list[list[tuple[str, bool]]]:
     """The runs of package-like words in `request`, lowercased, each with whether a comma or a
     joining word ("and", "plus", "&") comes before it (False: a space only, or the run's start)."""
-    runs: list[list[tuple[str, bool]]] = []
-    current: list[tuple[str, bool]] = []
+    return [[(word, joined) for word, joined, _ in run] for run, _ in _runs(request)]
+
+
+def labelled_packages(request: str) -> list[tuple[int, int, str]]:
+    """(start, end, package) of the packages a label introduces: the first word of a run right
+    after "packages:", "install" or "deps", and the words commas or joining words tie to it
+    ("install streamlit", "Packages: geopandas, shapely"). Words that only spaces join may be
+    the rest of the sentence ("install ruff targeting 3.12"), so they are left out."""
+    found = []
+    for run, labelled in _runs(request):
+        if labelled:
+            found.append((*run[0][2], run[0][0]))
+            for word, joined, span in run[1:]:
+                if not joined:
+                    break
+                found.append((*span, word))
+    return found
+
+
+def _runs(request: str) -> list[tuple[list[tuple[str, bool, tuple[int, int]]], bool]]:
+    runs: list[tuple[list, bool]] = []
+    current: list[tuple[str, bool, tuple[int, int]]] = []
     joined: bool | None = None  # what joins the next word to `current` (None: nothing can)
+    labelled = after_label = False
     for m in WORD.finditer(request):
         raw = m.group(0)
         clean = raw.strip("\"'`()").rstrip(",;.!?").strip("\"'`()").lower()
         if _package_like(raw, clean):
+            at = m.start() + raw.lower().find(clean)
+            span = (at, at + len(clean))
             if current and joined is not None:
-                current.append((clean, joined))
+                current.append((clean, joined, span))
             else:
                 if current:
-                    runs.append(current)
-                current = [(clean, False)]
+                    runs.append((current, labelled))
+                current, labelled = [(clean, False, span)], after_label
             joined = raw.rstrip("\"'`)").endswith(",")
+            after_label = False
         elif current and joined is not None and (clean in _JOINS or raw == ","):
             joined = True
         else:
             if current:
-                runs.append(current)
+                runs.append((current, labelled))
             current, joined = [], None
+            after_label = clean.rstrip(":") in PACKAGE_LABELS
     if current:
-        runs.append(current)
+        runs.append((current, labelled))
     return runs
 
 
@@ -239,3 +271,27 @@ def missing_packages(runs: list[list[tuple[str, bool]]], used: list[str], others
             if between or joined:
                 out.append(word)
     return out
+
+
+# -- names after a naming word --------------------------------------------------
+# "a venv named api", "called data-tools", "name it recsys", "Name: geo."
+NAMED = re.compile(
+    r"\b(?:named|called|call\s+it|name\s+it|name\s+(?:is|should\s+be)|name\s*[:=])\s*"
+    r"[\"'`]?([A-Za-z0-9][\w.\-]*[A-Za-z0-9_]|[A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_NOT_NAMES = frozenset("""a an the it its my me this that which what how so and or as after like by for in
+    at to from with of on please differently something anything whatever whichever venv env environment
+    virtualenv""".split())
+
+
+def named(request: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each word a naming word introduces; not an ordinary word, a
+    version or a path ("named after", "called in ~/x")."""
+    found = []
+    for m in NAMED.finditer(request):
+        text = m.group(1)
+        if text.lower() in _NOT_NAMES or re.fullmatch(r"[\d.]+", text) or not word_end(request, m.end(1)):
+            continue
+        found.append((m.start(1), m.end(1), text))
+    return found
