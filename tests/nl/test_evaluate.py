@@ -414,3 +414,15 @@ def test_the_report_runs_its_predictors_in_this_process(tmp_path, monkeypatch):
     assert data["runs"]["test"]["knn"]["n"] == 2 and "error" not in data["runs"]["test"]["knn"]
     assert data["machine"] == machine.describe()
     assert not [args for args in launched if args[0] == sys.executable or "venvy" in " ".join(map(str, args))]
+
+
+def test_the_report_says_how_an_adapter_model_was_loaded(monkeypatch):
+    from venvy.nl.eval.report import _model_info
+    from venvy.nl.runtime import resolve
+
+    if not (resolve.SHIPPED_DIR / "manifest.json").is_file():
+        pytest.skip("needs the shipped model (src/venvy/nl/model/)")
+    monkeypatch.setenv("VENVY_MERGE", "0")
+    assert _model_info(None)["describe"].endswith("; loaded as base + adapter (VENVY_MERGE=0)")
+    monkeypatch.delenv("VENVY_MERGE")
+    assert _model_info(None)["describe"].endswith("; loaded merged into one Q8_0 model, as venvy -w loads it")

@@ -97,8 +97,14 @@ def _model_info(model_dir) -> dict:
         return {"error": str(exc)}
     manifest = spec.manifest or {}
     calibration = manifest.get("calibration") or {}
+    describe = spec.describe()
+    if spec.lora_path is not None:
+        from venvy.nl.runtime import merge
+
+        describe += (f"; loaded merged into one {merge.DEFAULT_FORMAT} model, as venvy -w loads it" if merge.enabled()
+                     else "; loaded as base + adapter (VENVY_MERGE=0)")
     return {
-        "describe": spec.describe(),
+        "describe": describe,
         "kind": manifest.get("kind"),
         "prompt_version": manifest.get("prompt_version"),
         "dataset_sha256": manifest.get("dataset_sha256"),

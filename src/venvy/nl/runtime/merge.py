@@ -96,6 +96,11 @@ def merged_path(base_sha256: str, adapter_sha256: str, fmt: str) -> Path:
     return paths.models_dir() / "merged" / f"venvy-merged-{key[:20]}.{fmt.lower()}.gguf"
 
 
+def enabled() -> bool:
+    """Is merging on (VENVY_MERGE is not 0, no, off or false)?"""
+    return os.environ.get("VENVY_MERGE", "1") not in ("0", "no", "off", "false")
+
+
 def merged_model(
     base: str | os.PathLike,
     adapter: str | os.PathLike,
@@ -110,7 +115,7 @@ def merged_model(
     base_sha256/adapter_sha256: the files' checksums when the caller knows them (the
     manifest's, already verified), else computed here (and remembered). VENVY_MERGE=0
     turns merging off."""
-    if os.environ.get("VENVY_MERGE", "1") in ("0", "no", "off", "false"):
+    if not enabled():
         return None
     try:
         base, adapter = Path(base), Path(adapter)
