@@ -139,6 +139,7 @@ def test_loading_uses_the_merged_model_once_made(tiny, venvy_home, merging_on, c
     spec = ModelSpec(base, adapter, source="test")
     merged = loading.merged(spec)
     assert merged.lora_path is None and merged.model_path.parent == venvy_home / "models" / "merged"
+    assert merged.merged and not spec.merged  # decoding uses the merged model's guard (decoding.MERGED_GUARD_LOGITS)
     assert merge.DEFAULT_FORMAT.lower() in merged.model_path.name and "merged" in merged.source
     assert "merging the adapter" in capfd.readouterr().err  # the progress line, first use only
     assert loading.merged(spec) == merged

@@ -20,7 +20,8 @@ calls compute them. llama.cpp computes a position's logits in a batch with other
 than in a single step (differences well under a logit), and the KV cache entries a batch
 writes differ the same way, which moves every later position's logits a little too (up to
 ~0.3 a logit). So a decision whose margin over the next allowed token is under GUARD_LOGITS
-on batch logits, or under KV_GUARD_LOGITS on single-step logits after a batch wrote part of
+(MERGED_GUARD_LOGITS for the merged Q8_0 model: on val + dev no answer moved with it as low
+as 0.25, docs/wizard.md) on batch logits, or under KV_GUARD_LOGITS on single-step logits after a batch wrote part of
 the answer's KV cache, is made again on logits computed as the plain loop computes them:
 the cache cut back to the first entry a batch wrote, and the tokens from there evaluated
 one at a time. tests/nl/runtime/test_drafts.py checks the answers over the whole test
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 TOP_K = 32  # grammar is tried on these candidates before the whole vocabulary
 MAX_CHECKS = 4096  # grounding checks per step, best allowed tokens first
 GUARD_LOGITS = 2.5  # a decision on batch logits closer than this is made again on single-step logits
+MERGED_GUARD_LOGITS = 1.0  # the same for the merged Q8_0 model venvy makes (its batch drift is far smaller)
 KV_GUARD_LOGITS = 0.5  # the same after a batch wrote part of the KV cache (drift there: up to ~0.3 a logit)
 
 __all__ = ["Candidates", "Decoded", "decode", "eval_prompt", "grammar_sampler", "is_eog", "masked_argmax", "piece"]
@@ -83,6 +85,7 @@ def decode(
     sampler = grammar_sampler(loaded) if use_grammar else None
     drafter = _drafter(loaded) if draft and sampler is not None else None
     source = tokens[len(prefix):]  # where values are copied from
+    guard = MERGED_GUARD_LOGITS if loaded.spec.merged else GUARD_LOGITS
     scratch = Candidates(n_vocab)
     out: list[int] = []
     probs: list[float] = []
@@ -117,7 +120,7 @@ def decode(
         plain loop computes them when it is too close to call on batch logits or on a KV
         cache that a batch wrote."""
         token, choice, margin = masked_argmax(sampler, logits, scratch, check)
-        if out and (margin < GUARD_LOGITS if batched else batch_kv is not None and margin < KV_GUARD_LOGITS):
+        if out and (margin < guard if batched else batch_kv is not None and margin < KV_GUARD_LOGITS):
             ahead.clear()
             logits = single_steps()
             token, choice, _ = masked_argmax(sampler, logits, scratch, check)

@@ -113,7 +113,7 @@ def merged(spec: ModelSpec) -> ModelSpec:
     path = merge.merged_model(spec.model_path, spec.lora_path, merge.DEFAULT_FORMAT, base_sha256=base_sha256)
     if path is None:
         return spec
-    return dataclasses.replace(spec, model_path=path, lora_path=None,
+    return dataclasses.replace(spec, model_path=path, lora_path=None, merged=True,
                                source=f"{spec.source}, adapter merged ({merge.DEFAULT_FORMAT})")
 
 

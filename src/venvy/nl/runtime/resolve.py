@@ -50,6 +50,7 @@ class ModelSpec:
     source: str = ""  # where it was found, for messages: "$VENVY_MODEL", "shipped", ...
     manifest_path: Path | None = None
     manifest: dict = field(default_factory=dict, compare=False, hash=False)
+    merged: bool = False  # model_path is an adapter merged into its base by venvy.nl.runtime.merge
 
     @property
     def calibration(self) -> dict | None:
