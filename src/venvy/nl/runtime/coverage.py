@@ -68,7 +68,9 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
     if not command:
         return []
     parsed = contract.parse(command)
-    used = " ".join(str(v) for v in parsed.params.values() if v is not None and not isinstance(v, bool)).lower()
+    positional, flags = contract.value_kinds()[parsed.command]
+    values = [str(v).lower() for v in parsed.params.values() if v is not None and not isinstance(v, bool)]
+    used = " ".join(values)
     found: list[tuple[int, str, str]] = []
     taken: list[tuple[int, int]] = []
 
@@ -85,7 +87,6 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
         sort = "text" if any(c.isspace() for c in inner) else "path" if "/" in inner else "quoted"
         add(m, sort, inner.lower() in used, inner)
     # a preview or keep intent, for a command that has the flag (inside a value it is the value)
-    flags = contract.value_kinds()[parsed.command][1]
     for sort, flag in INTENT_FLAGS.items():
         if flag in flags:
             for start, end in intents.spans(request, INTENT_PHRASES[sort]):
@@ -94,12 +95,10 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
     for m in PINNED.finditer(request):
         add(m, "pinned", re.sub(r"\s", "", m.group(0)).lower() in used)
     # a name after a naming word, a package of a labelled list: for a command that takes one
-    positional, kinds = contract.value_kinds()[parsed.command]
-    values = {str(v).lower() for v in parsed.params.values() if v is not None and not isinstance(v, bool)}
-    if "NAME" in (positional, *kinds.values()):
+    if "NAME" in (positional, *flags.values()):
         for start, end, text in named(request):
             add((start, end), "named", text.lower() in values, text)
-    if "LIST" in kinds.values():
+    if "LIST" in flags.values():
         listed = {p.strip().lower() for p in str(parsed.params.get("packages") or "").split(",")}
         for start, end, text in labelled_packages(request):
             add((start, end), "package", text in listed, text)
@@ -125,7 +124,6 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
     # a count matters to a command that takes one (scan --depth, cleanup --days); elsewhere a
     # number is part of something else ("powershell 7")
     if any(kind == "N" for kind in flags.values()):
-        values = {str(v) for v in parsed.params.values() if v is not None and not isinstance(v, bool)}
         for m in COUNT.finditer(request):
             add(m, "count", str(count(m)) in values)
     return [(sort, text) for _, sort, text in sorted(found)]

@@ -185,7 +185,7 @@ _NOT_PACKAGES = frozenset("""
 _VENV_WORDS = ("venv", "env", "envs", "venvs", "virtualenv", "environment")
 # ordinary words a typo does not make a package ("everythiing", "thiings")
 _LONG_NOT_PACKAGES = ("everything", "things")
-# words after which a run of packages is the package list, whatever joins its words
+# words that introduce a package list ("packages:", "install"): labelled_packages
 PACKAGE_LABELS = frozenset({"packages", "package", "pkgs", "pkg", "libs", "libraries", "deps", "dependencies",
                             "install", "installing", "preinstall", "preinstalled"})
 
