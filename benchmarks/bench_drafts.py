@@ -15,7 +15,6 @@ differing requests are printed only with --show (leave it off for a held-out set
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -26,14 +25,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
 from machine import describe  # noqa: E402
-
-
-def requests_of(path: Path) -> list[str]:
-    if path.suffix == ".jsonl":
-        return [json.loads(line)["input"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    from venvy.nl.eval.tsv import load_tsv
-
-    return [request for request, _ in load_tsv(path)]
 
 
 def main(argv=None) -> int:
@@ -48,10 +39,11 @@ def main(argv=None) -> int:
 
     loading.import_llama_cpp()
     from tests.nl.runtime.test_drafts import plain_and_fast
+    from venvy.nl.eval.rows import load_rows
     from venvy.nl.runtime.agent import VenvyNLAgent
 
     agent = VenvyNLAgent(args.model, n_threads=args.threads)
-    requests = [request for path in args.data for request in requests_of(Path(path))]
+    requests = [row.request for path in args.data for row in load_rows(path)]
     differ = steps = plain_steps = tokens = plain_tokens = replayed = skipped = 0
     fast_s = plain_s = 0.0
     started = time.perf_counter()
