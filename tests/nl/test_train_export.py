@@ -26,7 +26,7 @@ import dataclasses  # noqa: E402
 
 from venvy.nl import contract, grammar, prompt  # noqa: E402
 from venvy.nl import manifest as manifest_file  # noqa: E402
-from venvy.nl.pipeline import batches, export, gguf_write, loss, modeling, train  # noqa: E402
+from venvy.nl.pipeline import batches, export, gguf_read, gguf_write, loss, modeling, train  # noqa: E402
 
 pytestmark = pytest.mark.train
 
@@ -230,7 +230,7 @@ def test_permute_is_undone_by_transformers_gguf_loader():
     assert not np.array_equal(permuted_q, q)
     np.testing.assert_array_equal(processor._reverse_permute_weights(permuted_q, 4, 4), q)
     np.testing.assert_array_equal(processor._reverse_permute_weights(permuted_k, 4, 2), k)
-    np.testing.assert_array_equal(_unpermute(permuted_k, 2), k)
+    np.testing.assert_array_equal(gguf_read.unpermute_qk(permuted_k, 2), k)
 
 
 def test_gguf_names():
@@ -403,6 +403,19 @@ def test_lora_adapter_gguf_applies_in_llama_cpp(tmp_path, tiny_gguf_base, tiny_d
         assert (ours.argmax(-1) == theirs.argmax(-1)).all()
         assert np.abs(_cpp_logits(without, ids) - theirs).max() > 10 * err
 
+    # and back: the adapter GGUF is where a further stage can start (`--init-adapter x.gguf`)
+    again = get_peft_model(modeling.load_base_model(base), modeling.lora_config(settings))
+    modeling.load_adapter_weights(again, path)
+    trained, loaded = model.state_dict(), again.state_dict()
+    lora_keys = [k for k in trained if "lora_" in k]
+    assert len(lora_keys) == 2 * 7 * 2 and all(torch.equal(trained[k], loaded[k]) for k in lora_keys)
+    other_rank = get_peft_model(modeling.load_base_model(base), modeling.lora_config(dataclasses.replace(settings, lora_r=8)))
+    with pytest.raises(RuntimeError, match="r=16"):
+        modeling.load_adapter_weights(other_rank, path)
+    record = export._training_record(dataclasses.replace(settings, init_adapter=str(path)), None)
+    assert record["first_stage"]["adapter_sha256"] == manifest["sha256"]
+    assert record["first_stage"]["settings"] == manifest["training"]["settings"]
+
 
 def test_manifest_keeps_an_existing_calibration_block(tmp_path):
     (tmp_path / manifest_file.FILE_NAME).write_text(json.dumps({"format_version": 1, "calibration": {"a": 1.5}}))
@@ -457,7 +470,7 @@ def test_shipped_adapter_matches_torch_on_smollm2():
             array = by_name[target]
             heads = gguf_write.qk_heads(target, n_head, n_kv)
             if part.startswith("B") and heads:
-                array = _unpermute(array, heads)
+                array = gguf_read.unpermute_qk(array, heads)
             p.copy_(torch.from_numpy(array.copy()))
     model.eval()
     llm = _llama(base_path, lora=adapter)
@@ -472,5 +485,3 @@ def test_shipped_adapter_matches_torch_on_smollm2():
         assert err < 1.5 and err < 0.5 * np.abs(ours - base_only).max()
 
 
-def _unpermute(w: np.ndarray, n_head: int) -> np.ndarray:
-    return w.reshape(n_head, w.shape[0] // n_head // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)

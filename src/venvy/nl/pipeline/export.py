@@ -189,6 +189,12 @@ def _training_record(settings, run_dir: Path | None) -> dict:
     if start is not None and (start / SETTINGS_FILE).is_file():
         first = Settings.from_json(json.loads((start / SETTINGS_FILE).read_text()))
         training["first_stage"] = _training_record(first, start.parent)
+    elif start is not None and start.suffix == ".gguf" and start.is_file():
+        # an exported adapter (the shipped one): its own manifest holds how it was trained
+        record = {"adapter_sha256": sha256(start)}
+        if (start.parent / manifest_file.FILE_NAME).is_file():
+            record.update(manifest_file.read(start.parent / manifest_file.FILE_NAME).get("training", {}))
+        training["first_stage"] = record
     return training
 
 

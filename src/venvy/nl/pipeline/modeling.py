@@ -138,10 +138,25 @@ def _build_model_cuda(s, base: Base):
     return model, tok
 
 
-def load_adapter_weights(model, folder: Path) -> None:
+def load_adapter_weights(model, source: Path) -> None:
+    """Start from an adapter: a checkpoint folder of a run, or an adapter GGUF such as the
+    shipped `src/venvy/nl/model/venvy-lora.gguf` (venvy.nl.pipeline.gguf_read), whose alpha
+    and rank must be the run's."""
     from peft import set_peft_model_state_dict
-    from safetensors.torch import load_file
 
-    result = set_peft_model_state_dict(model, load_file(str(folder / "adapter_model.safetensors")))
+    if source.suffix == ".gguf":
+        from venvy.nl.pipeline.gguf_read import read_lora_gguf
+
+        config = model.config
+        state, alpha = read_lora_gguf(source, config.num_attention_heads, config.num_key_value_heads)
+        lora = model.peft_config["default"]
+        rank = next(t.shape[0] for name, t in state.items() if name.endswith("lora_A.weight"))
+        if (rank, alpha) != (lora.r, lora.lora_alpha):
+            raise RuntimeError(f"{source} has r={rank}, alpha={alpha:g}; the run has r={lora.r}, alpha={lora.lora_alpha}")
+    else:
+        from safetensors.torch import load_file
+
+        state = load_file(str(source / "adapter_model.safetensors"))
+    result = set_peft_model_state_dict(model, state)
     if getattr(result, "unexpected_keys", None):
-        raise RuntimeError(f"unexpected adapter keys in {folder}: {result.unexpected_keys[:3]}")
+        raise RuntimeError(f"unexpected adapter keys in {source}: {result.unexpected_keys[:3]}")
