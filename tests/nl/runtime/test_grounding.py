@@ -388,6 +388,46 @@ def test_every_hand_written_removal_of_the_training_pairs_passes():
     assert blocked == ["remove old envs, thrity days cutoff, dont aks", "prgue venvs unused for 21 days", "rmm tmp-venv"]
 
 
+
+def test_the_preview_and_keep_of_every_training_removal_is_read():
+    """A preview (`cleanup --dry-run`) or keep (`rm --keep-files`) intent of a training pair, generated
+    or hand-written, is one the intent tables read, and one is read only where the pair has the flag:
+    completion then adds a flag the model leaves out, and never one the request does not ask for."""
+    from venvy.nl.eval.tsv import load_tsv
+    from venvy.nl.runtime import intents
+    from venvy.nl.runtime.coverage import INTENT_PHRASES
+
+    rows = [(q, a[0]) for path in sorted((ROOT / "data" / "people").glob("train*.tsv")) for q, a in load_tsv(path) if a]
+    rows += [(q, command) for q, command in _dataset_rows()]
+    missed, extra, n = [], [], 0
+    for q, command in rows:
+        for name, flag, intent in (("rm", "--keep-files", "keep"), ("cleanup", "--dry-run", "preview")):
+            if command.split()[1] == name:
+                n += 1
+                stated = bool(intents.spans(q, INTENT_PHRASES[intent]))
+                if stated != (flag in command):
+                    (missed if flag in command else extra).append(q)
+    assert n > 1500
+    # typos in words of four letters ("liist", "sohw", "shhow" for show), and phrasings that only the
+    # whole sentence carries
+    assert missed == [
+        "The environments I not open since a long time, three month maybe, show me them which you will delete",
+        "please make the list of env which cleanup will remove, I not want remove now",
+        "show cleanup's plan for envs unused for six weeks",
+        "clear unused venvs only liist them",
+        "I'd like to prune leftover envs only sohw me older than sixty days of no use thanks",
+        "GO AHEAD AND TIDY UP THE STALE VEmVS JUST SHHOW ME UNTOUCHED FOR a month and a half",
+    ]
+    # negations the phrase match cannot see, and "from disk and from the list" (both): these read as the
+    # safe flag, which completion would add to a right answer
+    assert extra == [
+        "ok the preview looked good, now actually delete the ones unused for 60 days",
+        "i said delete, not preview: envs older than 30 days",
+        "Remove the venv with name kaggle2023 from disk and from the list.",
+        "delete env api_v2 from disk and from the registry",
+        "do a real cleanup, not a dry run, 45 days",
+    ]
+
 def test_a_package_list_does_not_start_with_its_label():
     g = Grounder("new venv named api packages: pytest, rich")
     assert not g.ok("create --name api --packages pack")  # grows into the label "packages:"

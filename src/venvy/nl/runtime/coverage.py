@@ -36,7 +36,7 @@ SPAN_KINDS = {
 }
 # a stated intent and the flag that fills it (venvy.nl.runtime.intents)
 INTENT_FLAGS = {"preview": "--dry-run", "keep": "--keep-files"}
-INTENT_PHRASES = {"preview": intents.PREVIEW, "keep": intents.KEEP}
+INTENT_PHRASES = {"preview": intents.PREVIEW + intents.PREVIEW_HINTS, "keep": intents.KEEP + intents.KEEP_HINTS}
 # a word that names one choice of an option: a span of sort "choice:--shell=fish", filled by that
 # option with that value. Only words with no other meaning in a venvy request ("size", "name" or
 # "python" have many).

@@ -35,6 +35,22 @@ PREVIEW = (
     "dont actually", "no deleting", "safe to remove", "safe to delete", "look but dont touch", "just see",
     "report only",
 )
+# Hints: more ways the hand-written training pairs ask for the flag (session 11). They fill it like the
+# phrases above (venvy.nl.runtime.coverage), but removal() does not read them: "let me see", "entry" or
+# "stay" say nothing of removing anything, so they are no reason to let the model write rm or cleanup.
+PREVIEW_HINTS = (
+    "let me see", "want to see", "wanna see", "see which", "see what", "show what", "look at", "just looking",
+    "only tell", "only print", "show only", "list only", "print what", "check first", "decide later", "safe mode",
+    "dry", "test cleanup", "non-destructive", "nondestructive", "nothing deleted", "nothing removed",
+    "delete nothing", "remove nothing", "dont remove", "do not remove", "not deleting", "not removing",
+    "no deletion", "would remove", "would delete", "would nuke", "would hit", "would throw", "would take",
+    "would drop", "would flag", "would catch", "would die", "would disappear", "would get", "would pick",
+    "would purge", "would wipe", "would prune", "would do", "would a", "would cleanup", "youd remove",
+    "youd delete", "going to nuke", "going to delete", "going to remove", "gets deleted", "get deleted",
+    "chopping block", "what if", "candidate*", "eligible", "deletable", "victims", "cleanup list", "report of",
+    "before anything", "before i remove", "before i delete", "can i delete", "could i delete",
+    "can i remove", "could i remove",
+)
 KEEP = (
     "--keep-files", "forget*", "unregister*", "untrack*", "stop tracking", "keep the files", "keep the file",
     "keep the folder", "keep the directory", "keep its files", "keep it on disk", "keep the venv on disk",
@@ -42,6 +58,15 @@ KEEP = (
     "leave it on disk", "stay on disk", "stays on disk", "registry only", "from the registry", "venvy's registry",
     "venvys registry", "from the list", "files stay", "without touching", "without deleting the",
     "dont delete the", "dont touch the", "do not delete the", "do not touch the", "off venvys list",
+)
+KEEP_HINTS = (
+    "deregister*", "de-register*", "unreg", "unlist*", "registration", "entry", "registry entry", "registry record",
+    "from registry", "out of the registry", "from tracking", "tracking only", "no longer track", "stop keeping track",
+    "stop caring", "stop managing", "venvy managing", "venvy to manage", "venvys books", "your list", "ur list",
+    "hide", "from venvy only", "still need", "need the files", "still used", "stay", "stays", "files keep",
+    "keep the venv", "keep the env", "keep the environment", "keep its folder", "dont touch disk", "not from the disk",
+    "not from disk", "not the venv", "not the folder", "not the actual", "not the files", "not its files",
+    "not delete", "no deleting", "dont wipe", "not wipe",
 )
 CONSENT = (
     "--yes", "yes", "-y", "force", "force*", "confirm*", "auto-confirm*", "prompt*", "ask*", "asking", "interactive*",
