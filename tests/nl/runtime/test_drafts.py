@@ -8,7 +8,6 @@ and grounding: one token per step (draft=False) and with drafts checked in batch
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -130,8 +129,9 @@ def test_the_kv_cache_stays_usable_for_the_next_request(agent):
 
 
 def _rows():
-    with open(TEST_SPLIT, encoding="utf-8") as fh:
-        return [json.loads(line)["input"] for line in fh if line.strip()]
+    from venvy.nl.eval.rows import load_rows
+
+    return [row.request for row in load_rows(TEST_SPLIT)]
 
 
 # Measured 2026-11-30 over the whole test split with the shipped model as venvy -w loads it
