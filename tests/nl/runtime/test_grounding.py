@@ -478,21 +478,45 @@ def test_every_hand_written_package_list_of_the_training_pairs_passes():
     assert blocked == []
 
 
-def test_a_bare_list_must_be_asked_for():
+def test_a_bare_list_or_json_must_be_asked_for():
     assert not Grounder("show all my envs").ok("ls --format s")
-    assert Grounder("show all my envs").ok("ls --format json", done=True)  # "json" is not asked here, but allowed
+    assert not Grounder("show all my envs").ok("ls --format j")
+    assert not Grounder("show all my envs").ok("ls --f")  # neither asked: no --format, not a dead end after it
+    assert not Grounder("show all my envs").ok("ls --")  # nor --sort: no option at all
+    assert Grounder("show all my envs by size").ok("ls --")  # --sort can follow
     assert Grounder("list my envs, just the paths").ok("ls --format simple", done=True)
     assert Grounder("venvs one per line for a script").ok("ls --format simple", done=True)
     assert Grounder("lsvirtualenv -b").ok("ls --format simple", done=True)
+    for asked in ("envs as JSON", "conda env list --json", "stats, machine-readable", "info api for my scirpt",
+                  "totals so I can pipe them to jq", "venv sizes for a monitoring dashboard"):
+        assert Grounder(asked).ok("ls --format json", done=True), asked
 
 
-def test_every_hand_written_bare_list_of_the_training_pairs_asks_for_one():
+def test_an_order_must_be_asked_for():
+    g = Grounder("show all my envs")
+    assert not g.ok("ls --s") and not g.ok("ls --sort size", done=True)
+    g = Grounder("which of my envs are the laegest?")  # a typo in a key word of five letters or more
+    assert g.sorts == ("size",) and g.ok("ls --sort s") and g.ok("ls --sort size", done=True)
+    assert not g.ok("ls --sort r") and not g.ok("ls --sort recent", done=True)
+    assert Grounder("newest envs first, python 3.12 only").ok("ls --sort created --python 3.12", done=True)
+    assert Grounder("newest envs first").ok("ls --sort recent", done=True)  # newest: created or used
+
+
+def test_every_hand_written_bare_list_or_json_of_the_training_data_asks_for_one():
     from venvy.nl.eval.tsv import load_tsv
 
-    rows = [q for path in sorted((ROOT / "data" / "people").glob("train*.tsv")) for q, a in load_tsv(path)
-            if a and "--format simple" in a[0]]
-    assert len(rows) > 20
-    assert [q for q in rows if not Grounder(q).bare] == []
+    rows = [(q, a[0]) for path in sorted((ROOT / "data" / "people").glob("train*.tsv")) for q, a in load_tsv(path) if a]
+    rows += list(_dataset_rows())
+    bare = [q for q, command in rows if "--format simple" in command]
+    machine = [q for q, command in rows if "--format json" in command]
+    assert len(bare) > 20 and len(machine) > 900
+    assert [q for q in bare if not Grounder(q).bare] == []
+    assert [q for q in machine if not Grounder(q).machine] == []
+    from venvy.nl import contract
+
+    ordered = [(q, contract.parse(command).params["sort"]) for q, command in rows if " --sort " in command]
+    assert len(ordered) > 1000
+    assert [(q, value) for q, value in ordered if value not in Grounder(q).sorts] == []
 
 
 # --------------------------------------------------------------------------

@@ -93,6 +93,16 @@ class Grounder:
         return intents.states(self.original, intents.SIMPLE)
 
     @cached_property
+    def machine(self) -> bool:
+        """Does the request ask for machine-readable output (`--format json`)?"""
+        return intents.states(self.original, intents.JSON)
+
+    @cached_property
+    def sorts(self) -> tuple[str, ...]:
+        """The `ls --sort` values the request asks for in words (intents.SORTS)."""
+        return tuple(value for value, words in intents.SORTS.items() if intents.states(self.original, words))
+
+    @cached_property
     def removes(self) -> bool:
         """Does the request say to remove, forget or preview? Only asked once an answer turns
         into rm or cleanup, so most parses never pay for the phrase match (a few ms)."""
@@ -179,8 +189,17 @@ class Grounder:
             return False  # no file named: no option that takes one
         if not self.consents and "--yes" in named:
             return False  # no consent stated: the question before deleting stays
-        if " --format s" in answer and not self.bare:
-            return False  # no bare list asked for: `ls` stays a table
+        if " --f" in answer:  # only --format starts so; its one value that is not the default must be asked for
+            if " --format s" in answer and not self.bare:
+                return False  # no bare list asked for: `ls` stays a table
+            if " --format j" in answer and not self.machine:
+                return False  # no machine-readable output asked for: the output stays a table
+            if not (self.bare or self.machine):
+                return False  # neither: no --format at all (a dead end after " --format" otherwise)
+        if not done and not self._an_option_can_follow(answer):
+            return False  # "ls --" where every option it can still become is refused below: a dead end
+        if answer.lstrip().startswith("ls ") and " --s" in answer and not self._sort_ok(answer, done):
+            return False  # an order the request does not ask for: the list keeps its default order
         found = values(answer)
         growing = bool(found) and not done and not answer.endswith(" ") and answer.endswith(found[-1][1])
         for i, (kind, text) in enumerate(found):
@@ -202,6 +221,34 @@ class Grounder:
                 if kind == "LIST" and not self.whole_list(parts, whole, [t for k, t in found if k != "LIST"]):
                     return False
         return True
+
+    def _an_option_can_follow(self, answer: str) -> bool:
+        """When the answer ends in an option being written ("ls --", "ls --f"), one of the options
+        it can still become is one this request allows (a value of its kind stated, the choices of
+        output and --sort asked for, --yes consented to)."""
+        words = answer.lstrip().split(" ")
+        if len(words) < 2 or not words[-1].startswith("--"):
+            return True
+        spec = contract.commands().get(words[0])
+        if spec is None:
+            return True
+        written = [i for i, opt in enumerate(spec.options) if opt.flag in words[1:-1]]
+        later = spec.options[max(written) + 1:] if written else spec.options
+        kinds = contract.value_kinds()[words[0]][1]
+        stated = {"VERSION": bool(self.versions), "N": bool(self.numbers), "FILE": self.has_file}
+        asked = {"--format": self.bare or self.machine, "--sort": bool(self.sorts), "--yes": self.consents}
+        return any(asked.get(opt.flag, stated.get(kinds.get(opt.flag), True))
+                   for opt in later if opt.flag.startswith(words[-1]))
+
+    def _sort_ok(self, answer: str, done: bool) -> bool:
+        """`ls ... --s...`: the sort value (whole, or the start of one while it grows) is one the
+        request asks for; with none asked for, no --sort at all (not a dead end after it)."""
+        if not self.sorts:
+            return False
+        _, _, rest = answer.partition(" --sort ")
+        value, space, _ = rest.partition(" ")
+        whole = bool(space) or done
+        return not value or any(v == value if whole else v.startswith(value) for v in self.sorts)
 
     def whole_list(self, parts: list[str], whole: bool, others: list[str]) -> bool:
         """A package list leaves none of a run of the request out ("click typer rich", "orjson,

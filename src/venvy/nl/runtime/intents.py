@@ -1,7 +1,7 @@
 """What a request asks for in words, for the three flags that decide whether files are lost:
 `--dry-run` (only show), `--keep-files` (only forget) and `--yes` (do not ask), for the two
-commands that can lose them (`rm`, `cleanup`), and for the one output choice a request has to
-ask for (`ls --format simple`, SIMPLE).
+commands that can lose them (`rm`, `cleanup`), and for the choices of output a request has to ask
+for (`ls --format simple`, SIMPLE; `--format json`, JSON; `ls --sort VALUE`, SORTS).
 
 venvy.nl.runtime.grounding holds the model to them, always in the safe direction:
 - a preview or keep intent the request states and the command leaves out is a span the
@@ -102,6 +102,28 @@ SIMPLE = (
     "compact", "path", "paths", "path*", "xargs", "-b", "--format", "format", "no table", "without the table",
     "no formatting", "unformatted", "newline*", "list of names", "nothing else", "only the",
 )
+
+# asking for machine-readable output (`--format json`): every such request of the training data says
+# one of these (tests/nl/runtime/test_grounding.py); without one the output stays a table.
+JSON = (
+    "json", "json*", "--json", "jq", "machine readable", "machine-readable", "machine*", "parse*", "parsable",
+    "script*", "dashboard*", "monitor*", "programmatic*", "structured",
+)
+
+# asking for an order of `ls` (`--sort VALUE`; `name` is the default and never written): every such
+# request of the training data says one of its value's words (tests/nl/runtime/test_grounding.py); without
+# one the list keeps its default order.
+SORTS = {
+    "size": ("size*", "big*", "biggest", "bigger", "large*", "largest", "larger", "disk*", "space", "heav*",
+             "heaviest", "mb", "gb", "megabyte*", "megabytes", "fat*", "storage", "weigh*", "small*", "smallest",
+             "bulk*", "hog*", "footprint", "sizable", "bytes"),
+    "recent": ("recent*", "recently", "last", "last-used", "latest", "latest-used", "lately", "activat*", "used",
+               "use", "usage", "touched", "opened", "newest", "oldest", "stale*", "idle", "activity", "active",
+               "fresh*", "freshest"),
+    "created": ("creat*", "create", "created", "creation", "made", "make", "built", "age", "oldest", "newest",
+                "newer", "new", "birth*", "set up", "when"),
+    "python": ("python*", "interpreter*", "interpreter", "version*", "version", "py", "cpython"),
+}
 
 # asking about venvy or one of its commands, not asking it to act: "explain the cleanup command",
 # "what does rm do", "which flags does cleanup take". Such a request is no reason to delete
