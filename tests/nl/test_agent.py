@@ -158,6 +158,32 @@ def test_calibration_keeps_the_ignored_input_only_when_it_helps():
     assert "c_ignored" not in calibrate.fit(noise) or calibrate.fit(noise)["c_ignored"] > -0.3
 
 
+def test_a_column_that_separates_a_few_rows_keeps_a_finite_weight():
+    """Val had 5 answers with an ignored span, all wrong: undamped Newton steps threw c_ignored to
+    about -1.8e8 (any ignored span: confidence 0). Platt's smoothed targets give a finite optimum."""
+    rng = random.Random(2)
+    samples = [{"prod": s, "min": s, "dprod": s, "dmin": s, "ignored": 0, "correct": rng.random() < s}
+               for s in (rng.uniform(0.6, 0.999) for _ in range(400))]
+    samples += [{"prod": 0.95, "min": 0.95, "dprod": 0.95, "dmin": 0.95, "ignored": 1, "correct": False}] * 5
+    block = calibrate.fit(samples)
+    assert -15 < block["c_ignored"] < -2
+    assert apply(block, Features(prod=0.95, min=0.95, dprod=0.95, dmin=0.95, ignored=1)) > 1e-4
+
+
+def test_calibration_can_weigh_an_answer_with_no_command_on_its_own():
+    rng = random.Random(3)
+    samples = []
+    for _ in range(3000):
+        s, none = rng.uniform(0.5, 0.999), rng.random() < 0.2
+        p = 1 / (1 + math.exp(-(math.log(s / (1 - s)) - 2.0 * none)))  # a "no command" is right less often
+        samples.append({"prod": s, "min": s, "dprod": s, "dmin": s, "command": None if none else "venvy ls",
+                        "correct": rng.random() < p})
+    block = calibrate.fit(samples)
+    assert block["c_none"] == pytest.approx(-2.0, abs=0.4)
+    assert apply(block, Features(prod=0.9, min=0.9, dprod=0.9, dmin=0.9, abstains=True)) < apply(
+        block, Features(prod=0.9, min=0.9, dprod=0.9, dmin=0.9))
+
+
 def test_reliability_table_and_ece():
     probs = [0.95, 0.95, 0.15, 0.15]
     labels = [1, 1, 0, 1]

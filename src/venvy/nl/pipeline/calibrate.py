@@ -3,12 +3,13 @@
 The agent's raw scores come from the model's own token probabilities (the product
 over the answer's tokens, "prod", and their minimum, "min"; the same over the tokens
 where there was a choice, "dprod" and "dmin") and from the request's value-like spans
-the command ignores ("ignored", venvy.nl.runtime.grounding). None is a probability of
-being right. This module fits a map on the validation split (Platt scaling: a logistic
-regression on logit(feature), optionally plus c * ignored), picks the model with the
+the command ignores ("ignored", venvy.nl.runtime.grounding), and whether the answer is
+no command at all. None is a probability of being right. This module fits a map on the
+validation split (Platt scaling: a logistic regression on logit(feature), optionally plus
+c_ignored * ignored and c_none * [no command]), picks the model with the
 lowest log-loss (one row's loss per extra parameter), and stores it in manifest.json:
 
-    "calibration": {"method": "platt", "feature": "prod", "a": ..., "b": ...,
+    "calibration": {"method": "platt", "feature": "prod", "a": ..., "b": ..., ["c_ignored": ..., "c_none": ...,]
                     "n": 239, "data": "data/val.jsonl", "data_sha256": "...",
                     "accuracy": ..., "ece_raw": ..., "ece": ..., "log_loss": ..., "fitted_at": "..."}
 
@@ -38,7 +39,10 @@ from venvy.nl.runtime.confidence import EPS, PROB_FEATURES, Features, apply, log
 # --------------------------------------------------------------------------
 
 
-def fit_logistic(columns: list[list[float]], labels: list[int], iterations: int = 100) -> list[float]:
+MAX_STEP = 4.0  # the largest change of one weight in one Newton step
+
+
+def fit_logistic(columns: list[list[float]], labels: list[int], iterations: int = 200) -> list[float]:
     """Logistic regression of labels on the columns plus an intercept, by Newton's method;
     returns [w_1, ..., w_k, intercept].
 
@@ -51,6 +55,16 @@ def fit_logistic(columns: list[list[float]], labels: list[int], iterations: int 
     rows = [[*(col[i] for col in columns), 1.0] for i in range(len(labels))]
     k = len(columns) + 1
     w = [1.0] * (k - 1) + [0.0]
+
+    def loss(weights: list[float]) -> float:
+        total = 0.0
+        for x, t in zip(rows, targets):
+            z = sum(wi * xi for wi, xi in zip(weights, x))
+            # -(t log p + (1 - t) log(1 - p)), stable for large |z|
+            total += max(z, 0.0) - t * z + math.log1p(math.exp(-abs(z)))
+        return total
+
+    current = loss(w)
     for _ in range(iterations):
         grad = [0.0] * k
         hess = [[0.0] * k for _ in range(k)]
@@ -66,8 +80,19 @@ def fit_logistic(columns: list[list[float]], labels: list[int], iterations: int 
         step = _solve(hess, grad)
         if step is None:
             break
-        w = [wi - si for wi, si in zip(w, step)]
-        if max(abs(si) for si in step) < 1e-10:
+        # damped: at most MAX_STEP per weight, halved until the loss does not rise (a near-singular
+        # Hessian, e.g. a column that separates a few rows, otherwise throws the weights to +-1e8)
+        scale = min(1.0, MAX_STEP / max(abs(si) for si in step)) if any(step) else 1.0
+        while scale > 1e-6:
+            trial = [wi - scale * si for wi, si in zip(w, step)]
+            trial_loss = loss(trial)
+            if trial_loss <= current + 1e-12:
+                break
+            scale /= 2
+        else:
+            break
+        w, current = trial, trial_loss
+        if max(abs(scale * si) for si in step) < 1e-10:
             break
     return w
 
@@ -104,30 +129,34 @@ def ece(probs: list[float], labels: list[int]) -> float:
 def fit(samples: list[dict]) -> dict:
     """samples: {"prod", "min", ["dprod", "dmin", "ignored"], "correct"} -> the calibration block.
 
-    Each probability feature the samples have is tried alone (Platt) and with the number of
-    ignored request spans as a second input; the model with the lowest log-loss plus one
-    row's worth of loss per extra parameter wins (so an input that does not help is not
-    kept), and an ignored-span coefficient is kept only when it lowers the confidence."""
+    Each probability feature the samples have is tried alone (Platt), with the number of
+    ignored request spans, with whether the answer is no command ("command" None), and with
+    both as further inputs; the model with the lowest log-loss plus one row's worth of loss
+    per extra parameter wins (so an input that does not help is not kept), and an
+    ignored-span coefficient is kept only when it lowers the confidence."""
     labels = [1 if s["correct"] else 0 for s in samples]
     n = max(1, len(labels))
+    extras = {}
+    if all("ignored" in s for s in samples) and any(s["ignored"] for s in samples):
+        extras["c_ignored"] = [float(s["ignored"]) for s in samples]
+    abstains = [1.0 if "command" in s and s["command"] is None else 0.0 for s in samples]
+    if 0 < sum(abstains) < len(samples):
+        extras["c_none"] = abstains
+    subsets = [[]] + [[name] for name in extras] + ([list(extras)] if len(extras) == 2 else [])
     best = None
     for feature in [f for f in PROB_FEATURES if all(f in s for s in samples)]:
         xs = [logit(s[feature]) for s in samples]
-        options = [[xs]]
-        if all("ignored" in s for s in samples) and any(s["ignored"] for s in samples):
-            options.append([xs, [float(s["ignored"]) for s in samples]])
-        for columns in options:
-            w = fit_logistic(columns, labels)
+        for names in subsets:
+            w = fit_logistic([xs, *(extras[name] for name in names)], labels)
             block = {"method": "platt", "feature": feature, "a": w[0], "b": w[-1]}
-            if len(columns) == 2:
-                if w[1] >= 0:
-                    continue
-                block["c_ignored"] = w[1]
+            block.update(zip(names, w[1:-1]))
+            if block.get("c_ignored", -1.0) >= 0:
+                continue
             probs = [apply(block, _features(s)) for s in samples]
             loss = log_loss(probs, labels)
             block["log_loss"] = loss
             block["ece"] = ece(probs, labels)
-            penalised = loss + (len(columns) - 1) / n
+            penalised = loss + len(names) / n
             if best is None or penalised < best[0]:
                 best = (penalised, block)
     block = best[1]
@@ -139,7 +168,8 @@ def fit(samples: list[dict]) -> dict:
 
 
 def _features(sample: dict) -> Features:
-    return Features(**{k: sample[k] for k in ("prod", "min", "dprod", "dmin", "ignored") if k in sample})
+    return Features(**{k: sample[k] for k in ("prod", "min", "dprod", "dmin", "ignored") if k in sample},
+                    abstains="command" in sample and sample["command"] is None)
 
 
 # --------------------------------------------------------------------------
@@ -264,6 +294,7 @@ def main(argv=None) -> int:
         f"{args.data}: {len(samples)} rows, semantic accuracy {block['accuracy']:.1%}; "
         f"Platt on logit({block['feature']}): a={block['a']:.3f} b={block['b']:.3f}"
         + (f", ignored spans c={block['c_ignored']:.3f}" if "c_ignored" in block else "")
+        + (f", no command c={block['c_none']:.3f}" if "c_none" in block else "")
     )
     print(
         f"ECE raw {block['ece_raw']:.3f} -> calibrated {block['ece']:.3f}; "

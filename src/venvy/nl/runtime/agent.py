@@ -116,7 +116,7 @@ class VenvyNLAgent:
         features = confidence.Features(
             prod=_product(probs), min=min(probs, default=0.0),
             dprod=_product(chosen) if probs else 0.0, dmin=min(chosen, default=1.0) if probs else 0.0,
-            ignored=len(ignored),
+            ignored=len(ignored), abstains=command is None,
         )
         return ParseResult(
             request=request, command=command, confidence=confidence.apply(self.calibration, features),

@@ -3,11 +3,12 @@
 
 The features all come from one parse: the product ("prod") and minimum ("min") of the
 chosen tokens' unconstrained probabilities, the same over the tokens where there was a
-choice ("dprod", "dmin"), and how many value-like spans of the request the command
-ignores ("ignored"). The block names one probability feature, Platt's a and b, and
-optionally a coefficient for the ignored spans:
+choice ("dprod", "dmin"), how many value-like spans of the request the command
+ignores ("ignored"), and whether the answer is no command at all ("abstains"). The block
+names one probability feature, Platt's a and b, and optionally a coefficient for the
+ignored spans and one for an answer with no command:
 
-    P(right) = sigmoid(a * logit(feature) + b + c * ignored)
+    P(right) = sigmoid(a * logit(feature) + b + c_ignored * ignored + c_none * abstains)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Features:
     dprod: float = 0.0
     dmin: float = 0.0
     ignored: int = 0
+    abstains: bool = False  # the answer is no command
 
 
 def logit(p: float) -> float:
@@ -46,5 +48,6 @@ def apply(calibration: dict | None, features: Features) -> float:
         return float(features.prod)
     name = calibration.get("feature", "prod")
     x = getattr(features, name) if name in PROB_FEATURES else features.prod
-    z = calibration["a"] * logit(x) + calibration["b"] + calibration.get("c_ignored", 0.0) * features.ignored
+    z = (calibration["a"] * logit(x) + calibration["b"] + calibration.get("c_ignored", 0.0) * features.ignored
+         + calibration.get("c_none", 0.0) * features.abstains)
     return sigmoid(z)
