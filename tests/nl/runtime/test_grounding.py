@@ -265,6 +265,11 @@ def test_with_completion_no_stated_value_is_left_out_that_an_unused_option_could
         "remove envs idle for two weeks, just a preview",
         "register ./env as 'web' for the project ~/code/web",
         "make env web from requirements.txt with flask==3.0 on python 3.12",
+        # session 11's model leaves these out without completion (val and dev requests): a keep
+        # intent, a preview, a labelled package
+        "i'd like to trash the go vnev no prompts only forget it for me",
+        "Get rid of old environments pretend --days 5",
+        'create "streamlit-app" venv, install streamlit',
     ]
 
     def left_out(agent) -> list[str]:

@@ -44,7 +44,7 @@ def read_lora_gguf(path: Path, n_head: int, n_head_kv: int) -> tuple[dict, float
     alpha = float(reader.fields["adapter.lora.alpha"].contents())
     state = {}
     for tensor in reader.tensors:
-        array = np.asarray(tensor.data, dtype=np.float32)
+        array = np.array(tensor.data, dtype=np.float32)  # a writable copy (the reader maps the file)
         heads = qk_heads(tensor.name, n_head, n_head_kv)
         if tensor.name.endswith(".lora_b") and heads:
             array = unpermute_qk(array, heads)
