@@ -224,6 +224,8 @@ def print_breakdown(data: dict) -> None:
             for set_name, s in [*result["sets"].items(), ("both", result["all"])]:
                 print(f"| {condition} | {variant} | {result['threads']} | {set_name} ({s['n']}) | {s['p50_ms']:.0f} | {s['p95_ms']:.0f} | "
                       f"{s['prompt_ms']:.0f} | {s['steps']:.1f} | {s['answer_tokens']:.1f} | {s['step_ms']:.1f} | {s['skipped']:.1f} | {s['replayed']:.1f} |")
+    if not all(isinstance(per.get("before"), dict) for per in data["conditions"].values()):
+        return  # --only without "before": no ratios to print
     print()
     print("| condition | other cores busy (seen) | load avg | variant | p50 ratio to before | p95 ratio | same answers as before |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
