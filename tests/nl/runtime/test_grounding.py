@@ -85,6 +85,9 @@ def test_a_requirements_file_reads_as_a_file():
         ("cleanup --days", "trash envs older than 2 years", ["730"], ["120"]),
         ("cleanup --days", "clean up envs idle longer than three weeks", ["21"], ["3", "14"]),
         ("cleanup --days", "purge old envs --days 60", ["60"], ["6", "30"]),
+        # "two and a half weeks" had read as "a half weeks" (3 days): a deletion of far more venvs
+        ("cleanup --days", "delete envs idle for two and a half weeks", ["17"], ["3"]),
+        ("cleanup --days", "prune envs unused 30+ days", ["30"], ["3"]),
     ],
 )
 def test_a_version_or_count_is_one_the_request_states(option, request_text, allowed, refused):

@@ -24,10 +24,12 @@ _NUMBER_WORD = re.compile(
     r"\b(?:" + "|".join(sorted((w for w in _WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
 )
-# a number (digits, words, "half a", "a half", "last"/"past" for one) and a unit, long or short
+# a number (digits, words, "two and a half", "half a", "a half", "last"/"past" for one) and a unit,
+# long or short ("30+ days": at least that many)
 DURATION = re.compile(
-    rf"\b(half\s+an?|an?\s+half|(?:an?\s+)?hundred|last|past|\d{{1,5}}|(?:{_WORD})(?:-(?:{_WORD}))?)"
-    rf"(?:(?<=\d)[\s-]*|[\s-]+)(day|week|fortnight|month|year|wk|mo|mth|yr)s?(\s+and\s+a\s+half)?\b",
+    rf"\b((?:\d{{1,5}}|{_WORD})\s+and\s+an?\s+half|half\s+an?|an?\s+half|(?:an?\s+)?hundred|last|past|\d{{1,5}}"
+    rf"|(?:{_WORD})(?:-(?:{_WORD}))?)"
+    rf"(?:(?<=\d)\+?[\s-]*|[\s-]+)(day|week|fortnight|month|year|wk|mo|mth|yr)s?(\s+and\s+a\s+half)?\b",
     re.IGNORECASE,
 )
 VERSION = re.compile(
@@ -152,6 +154,9 @@ def days(match: re.Match) -> int:
     twelve months a year, half a year 180."""
     number, unit, half = match.group(1).lower(), match.group(2).lower(), match.group(3)
     unit = _UNIT_SHORT.get(unit, unit)
+    whole, joined, _ = number.partition(" and ")  # "two and a half weeks": two weeks and half a week
+    if joined:
+        number, half = whole.strip(), True
     if "half" in number:
         return 180 if unit == "year" else _UNIT_DAYS[unit] // 2
     if number.isdigit():
