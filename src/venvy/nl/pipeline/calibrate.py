@@ -139,7 +139,7 @@ def fit(samples: list[dict]) -> dict:
     extras = {}
     if all("ignored" in s for s in samples) and any(s["ignored"] for s in samples):
         extras["c_ignored"] = [float(s["ignored"]) for s in samples]
-    abstains = [1.0 if "command" in s and s["command"] is None else 0.0 for s in samples]
+    abstains = [float(_features(s).abstains) for s in samples]
     if 0 < sum(abstains) < len(samples):
         extras["c_none"] = abstains
     subsets = [[]] + [[name] for name in extras] + ([list(extras)] if len(extras) == 2 else [])

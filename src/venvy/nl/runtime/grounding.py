@@ -232,13 +232,19 @@ class Grounder:
         spec = contract.commands().get(words[0])
         if spec is None:
             return True
-        written = [i for i, opt in enumerate(spec.options) if opt.flag in words[1:-1]]
-        later = spec.options[max(written) + 1:] if written else spec.options
         kinds = contract.value_kinds()[words[0]][1]
         stated = {"VERSION": bool(self.versions), "N": bool(self.numbers), "FILE": self.has_file}
-        asked = {"--format": self.bare or self.machine, "--sort": bool(self.sorts), "--yes": self.consents}
-        return any(asked.get(opt.flag, stated.get(kinds.get(opt.flag), True))
-                   for opt in later if opt.flag.startswith(words[-1]))
+
+        def allowed(flag: str) -> bool:  # the phrase tables are only matched for a flag it can become
+            if flag == "--format":
+                return self.bare or self.machine
+            if flag == "--sort":
+                return bool(self.sorts)
+            if flag == "--yes":
+                return self.consents
+            return stated.get(kinds.get(flag), True)
+
+        return any(allowed(opt.flag) for opt in _can_become(spec, words, words[-1]))
 
     def _sort_ok(self, answer: str, done: bool) -> bool:
         """`ls ... --s...`: the sort value (whole, or the start of one while it grows) is one the
@@ -297,9 +303,15 @@ def _named(answer: str) -> set[str]:
             return named  # a value comes next
         last = "--"
     if last.startswith("--"):
-        written = [i for i, opt in enumerate(spec.options) if opt.flag in words[1:-1]]
-        later = spec.options[max(written) + 1:] if written else spec.options
-        could_be = {keys[opt.flag] for opt in later if opt.flag.startswith(last)}
+        could_be = {keys[opt.flag] for opt in _can_become(spec, words, last)}
         if len(could_be) == 1:
             named |= could_be
     return named
+
+
+def _can_become(spec, words: list[str], last: str) -> list:
+    """The options the answer's last word (`last`, "--f") can still become: those after the
+    options already written, in the grammar's canonical order, whose flag starts with it."""
+    written = [i for i, opt in enumerate(spec.options) if opt.flag in words[1:-1]]
+    later = spec.options[max(written) + 1:] if written else spec.options
+    return [opt for opt in later if opt.flag.startswith(last)]

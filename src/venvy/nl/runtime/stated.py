@@ -154,9 +154,9 @@ def days(match: re.Match) -> int:
     twelve months a year, half a year 180."""
     number, unit, half = match.group(1).lower(), match.group(2).lower(), match.group(3)
     unit = _UNIT_SHORT.get(unit, unit)
-    whole, joined, _ = number.partition(" and ")  # "two and a half weeks": two weeks and half a week
-    if joined:
-        number, half = whole.strip(), True
+    whole = re.match(r"(\S+)\s+and\s", number)  # "two and a half weeks": two weeks and half a week
+    if whole:
+        number, half = whole.group(1), True
     if "half" in number:
         return 180 if unit == "year" else _UNIT_DAYS[unit] // 2
     if number.isdigit():
