@@ -66,7 +66,7 @@ KEEP_HINTS = (
     "hide", "from venvy only", "still need", "need the files", "still used", "stay", "stays", "files keep",
     "keep the venv", "keep the env", "keep the environment", "keep its folder", "dont touch disk", "not from the disk",
     "not from disk", "not the venv", "not the folder", "not the actual", "not the files", "not its files",
-    "not delete", "no deleting", "dont wipe", "not wipe",
+    "not delete", "no deleting", "dont wipe", "not wipe", "leave the disk", "disk alone",
 )
 CONSENT = (
     "--yes", "yes", "-y", "force", "force*", "confirm*", "auto-confirm*", "prompt*", "ask*", "asking", "interactive*",
@@ -103,6 +103,14 @@ SIMPLE = (
     "no formatting", "unformatted", "newline*", "list of names", "nothing else", "only the",
 )
 
+_TABLE_AFTER = re.compile(r"\s+(?:old\s+)?tables?\b", re.IGNORECASE)
+
+
+def asks_bare(request: str) -> bool:
+    """Does the request ask for a bare list (SIMPLE)? A "plain table" or "simple table" is a table."""
+    return any(not _TABLE_AFTER.match(request, end) for _, end in spans(request, SIMPLE))
+
+
 # asking for machine-readable output (`--format json`): every such request of the training data says
 # one of these (tests/nl/runtime/test_grounding.py); without one the output stays a table.
 JSON = (
@@ -124,6 +132,42 @@ SORTS = {
                 "newer", "new", "birth*", "set up", "when"),
     "python": ("python*", "interpreter*", "interpreter", "version*", "version", "py", "cpython"),
 }
+
+# an order asked for in so many words: "sorted by size", "order them by interpreter", "by last use",
+# "biggest first". The word after the ordering word must name one value of SORTS (or `name`, the
+# default): "by when I last used them" and "by when they were made" name no single one, "newest" and
+# "oldest" name two, and "most recently first" is as often the newest made as the last used, so only
+# size words are read before "first". In the training data every ls request with such a phrase asks
+# for that order (tests/nl/runtime/test_grounding.py).
+_ORDER = re.compile(
+    r"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?|by)\s+(?:by\s+)?(?:their\s+|the\s+|its\s+|most\s+)?([\w\-]+)",
+    re.IGNORECASE,
+)
+_FIRST = re.compile(r"\b([\w\-]+)[\s-]+(?:ones?\s+|envs?\s+|venvs?\s+)?first\b", re.IGNORECASE)
+_BY_NAME = ("name", "names", "alphabet*", "alphabetic*", "a-z")
+
+
+def _sort_values(word: str) -> list[str]:
+    word = word.lower()
+    if word == "when":  # "by when I last used them" (recent), "by when they were made" (created)
+        return []
+    if any(_word_matches(word, key) for key in _BY_NAME):
+        return ["name"]
+    return [value for value, keys in SORTS.items() if any(_word_matches(word, key) for key in keys)]
+
+
+def sort_spans(request: str) -> list[tuple[int, int, str]]:
+    """(start, end, value) of each phrase that asks for one `ls --sort` value ("name": the default)."""
+    found = []
+    for m in _ORDER.finditer(request):
+        values = _sort_values(m.group(1))
+        if len(values) == 1:
+            found.append((m.start(), m.end(), values[0]))
+    for m in _FIRST.finditer(request):
+        if _sort_values(m.group(1)) == ["size"] and not any(s < m.end() and m.start() < e for s, e, _ in found):
+            found.append((m.start(), m.end(), "size"))
+    return sorted(found)
+
 
 # asking about venvy or one of its commands, not asking it to act: "explain the cleanup command",
 # "what does rm do", "which flags does cleanup take". Such a request is no reason to delete
