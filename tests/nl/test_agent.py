@@ -184,6 +184,25 @@ def test_calibration_can_weigh_an_answer_with_no_command_on_its_own():
         block, Features(prod=0.9, min=0.9, dprod=0.9, dmin=0.9))
 
 
+def test_calibration_can_floor_the_feature_where_right_answers_do_not_thin_out():
+    """Right answers are not rare far down (a copied value can be unlikely to the model): below
+    p = 0.6 about three in four are right whatever the score, above it the share climbs. One line
+    in logit(p) cannot follow both; a floor lets it, and the low answers get about 0.75."""
+    rng = random.Random(4)
+    samples = []
+    for _ in range(4000):
+        s = rng.uniform(0.01, 0.999)
+        p = 0.75 if s < 0.6 else 1 / (1 + math.exp(-(2 * math.log(s / (1 - s)) + 0.3)))
+        samples.append({"prod": s, "min": s, "dprod": s, "dmin": s, "correct": rng.random() < p})
+    block = calibrate.fit(samples)
+    assert block.get("floor") in (0.5, 0.6, 0.7)
+    low = [apply(block, Features(prod=x, min=x, dprod=x, dmin=x)) for x in (0.05, 0.3, 0.5)]
+    assert all(v == pytest.approx(low[0]) for v in low) and low[0] == pytest.approx(0.75, abs=0.06)
+    assert apply(block, Features(prod=0.99, min=0.99, dprod=0.99, dmin=0.99)) > 0.97
+    plain = [dict(sample, correct=rng.random() < sample["prod"]) for sample in samples]  # no plateau: no floor
+    assert calibrate.fit(plain).get("floor", 0.0) <= 0.2
+
+
 def test_reliability_table_and_ece():
     probs = [0.95, 0.95, 0.15, 0.15]
     labels = [1, 1, 0, 1]

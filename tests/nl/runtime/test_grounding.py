@@ -88,6 +88,18 @@ def test_a_requirements_file_reads_as_a_file():
         # "two and a half weeks" had read as "a half weeks" (3 days): a deletion of far more venvs
         ("cleanup --days", "delete envs idle for two and a half weeks", ["17"], ["3"]),
         ("cleanup --days", "prune envs unused 30+ days", ["30"], ["3"]),
+        # compound number words had read as their parts ("twenty one days": 1 or 20; a cleanup of
+        # nearly everything at --days 1), a decimal as its last digit ("1.5 months": 150)
+        ("cleanup --days", "remove envs idle for twenty one days", ["21"], ["1", "20"]),
+        ("cleanup --days", "remove envs idle for forty five days", ["45"], ["40", "5"]),
+        ("cleanup --days", "remove envs idle for two hundred days", ["200"], ["2", "100"]),
+        ("cleanup --days", "remove envs idle for one hundred and twenty days", ["120"], ["1", "20", "100"]),
+        ("cleanup --days", "remove envs idle for 1.5 months", ["45"], ["1", "5", "150"]),
+        ("cleanup --days", "remove envs unused for a quarter", ["90"], []),
+        ("cleanup --days", "remove envs unused for a couple of weeks", ["14"], ["2"]),
+        ("cleanup --days", "remove envs not used for a whole week", ["7"], []),
+        ("cleanup --days", "prune envs idle 2w", ["14"], ["2"]),
+        ("cleanup --days", "prune envs idle 6m", ["180"], ["6"]),
     ],
 )
 def test_a_version_or_count_is_one_the_request_states(option, request_text, allowed, refused):
@@ -350,6 +362,26 @@ def test_a_named_shell_or_json_the_command_leaves_out_is_completed():
     assert s.must_go_on("ls --sort size") == len("ls --sort size") and s.pending == [" --format json"]
 
 
+def test_an_order_asked_for_in_so_many_words_the_command_leaves_out_is_completed():
+    from venvy.nl.eval.tsv import load_tsv
+    from venvy.nl.runtime.coverage import ignored_spans
+
+    assert ignored_spans("venvy ls --python 3.12", "ls by interpreter, python 3.12 only") == [
+        ("choice:--sort=python", "by interpreter")]
+    assert ignored_spans("venvy ls", "my envs, biggest ones first") == [("choice:--sort=size", "biggest ones first")]
+    assert ignored_spans("venvy ls --sort size", "my envs sorted by name") == [("choice:--sort=name", "sorted by name")]
+    assert ignored_spans("venvy ls", "my envs sorted by name") == []  # the default
+    assert ignored_spans("venvy ls", "envs by when I last used them") == []  # "when": used or made
+    assert ignored_spans("venvy ls", "the envs I made most recently first") == []  # made or used
+    g = Grounder("list envs ordered by last use")
+    assert g.must_go_on("ls") == len("ls") and g.pending == [" --sort recent"]
+    # never a right answer of the hand-written training pairs (the generated ones: the test above)
+    rows = [(q, a[0]) for path in sorted((ROOT / "data" / "people").glob("train*.tsv")) for q, a in load_tsv(path) if a]
+    ordered = [(q, a) for q, a in rows if " ls" in a and Grounder(q).sorts]
+    assert len(ordered) > 100
+    assert [(q, a) for q, a in ordered if any(s.startswith("choice:--sort") for s, _ in ignored_spans(a, q))] == []
+
+
 def test_a_name_is_not_the_word_for_the_kind_of_thing():
     g = Grounder("INFO ON ENV reports")
     assert not g.ok("info E") and not g.ok("info env", done=True)  # "E" can only grow into "ENV"
@@ -498,6 +530,11 @@ def test_a_bare_list_or_json_must_be_asked_for():
     for asked in ("envs as JSON", "conda env list --json", "stats, machine-readable", "info api for my scirpt",
                   "totals so I can pipe them to jq", "venv sizes for a monitoring dashboard"):
         assert Grounder(asked).ok("ls --format json", done=True), asked
+
+
+def test_a_plain_table_is_no_bare_list():
+    assert not Grounder("show my envs by size in a plain table").ok("ls --sort size --format s")
+    assert Grounder("show my envs by size, plain paths").ok("ls --sort size --format simple", done=True)
 
 
 def test_an_order_must_be_asked_for():

@@ -5,11 +5,13 @@ over the answer's tokens, "prod", and their minimum, "min"; the same over the to
 where there was a choice, "dprod" and "dmin") and from the request's value-like spans
 the command ignores ("ignored", venvy.nl.runtime.grounding), and whether the answer is
 no command at all. None is a probability of being right. This module fits a map on the
-validation split (Platt scaling: a logistic regression on logit(feature), optionally plus
-c_ignored * ignored and c_none * [no command]), picks the model with the
-lowest log-loss (one row's loss per extra parameter), and stores it in manifest.json:
+validation split (Platt scaling: a logistic regression on logit(feature), the feature
+optionally floored (logit(max(feature, floor)), FLOORS), optionally plus c_ignored * ignored and
+c_none * [no command]), picks the model with the lowest log-loss (one row's loss per extra
+parameter), and stores it in manifest.json:
 
-    "calibration": {"method": "platt", "feature": "prod", "a": ..., "b": ..., ["c_ignored": ..., "c_none": ...,]
+    "calibration": {"method": "platt", "feature": "prod", "a": ..., "b": ..., ["floor": ...,]
+                    ["c_ignored": ..., "c_none": ...,]
                     "n": 239, "data": "data/val.jsonl", "data_sha256": "...",
                     "accuracy": ..., "ece_raw": ..., "ece": ..., "log_loss": ..., "fitted_at": "..."}
 
@@ -40,6 +42,8 @@ from venvy.nl.runtime.confidence import EPS, PROB_FEATURES, Features, apply, log
 
 
 MAX_STEP = 4.0  # the largest change of one weight in one Newton step
+# floors tried under the probability feature (venvy.nl.runtime.confidence): 0 is plain Platt
+FLOORS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def fit_logistic(columns: list[list[float]], labels: list[int], iterations: int = 200) -> list[float]:
@@ -131,9 +135,10 @@ def fit(samples: list[dict]) -> dict:
 
     Each probability feature the samples have is tried alone (Platt), with the number of
     ignored request spans, with whether the answer is no command ("command" None), and with
-    both as further inputs; the model with the lowest log-loss plus one row's worth of loss
-    per extra parameter wins (so an input that does not help is not kept), and an
-    ignored-span coefficient is kept only when it lowers the confidence."""
+    both as further inputs, each under every floor of FLOORS; the model with the lowest
+    log-loss plus one row's worth of loss per extra parameter (a floor above 0 counts as one)
+    wins, so an input that does not help is not kept, and an ignored-span coefficient is kept
+    only when it lowers the confidence."""
     labels = [1 if s["correct"] else 0 for s in samples]
     n = max(1, len(labels))
     extras = {}
@@ -144,11 +149,15 @@ def fit(samples: list[dict]) -> dict:
         extras["c_none"] = abstains
     subsets = [[]] + [[name] for name in extras] + ([list(extras)] if len(extras) == 2 else [])
     best = None
-    for feature in [f for f in PROB_FEATURES if all(f in s for s in samples)]:
-        xs = [logit(s[feature]) for s in samples]
+    for feature, floor in [(f, floor) for f in PROB_FEATURES if all(f in s for s in samples) for floor in FLOORS]:
+        xs = [logit(max(s[feature], floor)) for s in samples]
+        if floor and len(set(xs)) < 3:
+            continue  # (almost) every row under the floor: nothing left to fit
         for names in subsets:
             w = fit_logistic([xs, *(extras[name] for name in names)], labels)
             block = {"method": "platt", "feature": feature, "a": w[0], "b": w[-1]}
+            if floor:
+                block["floor"] = floor
             block.update(zip(names, w[1:-1]))
             if block.get("c_ignored", -1.0) >= 0:
                 continue
@@ -156,7 +165,7 @@ def fit(samples: list[dict]) -> dict:
             loss = log_loss(probs, labels)
             block["log_loss"] = loss
             block["ece"] = ece(probs, labels)
-            penalised = loss + len(names) / n
+            penalised = loss + (len(names) + (floor > 0)) / n
             if best is None or penalised < best[0]:
                 best = (penalised, block)
     block = best[1]

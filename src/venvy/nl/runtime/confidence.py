@@ -6,9 +6,14 @@ chosen tokens' unconstrained probabilities, the same over the tokens where there
 choice ("dprod", "dmin"), how many value-like spans of the request the command
 ignores ("ignored"), and whether the answer is no command at all ("abstains"). The block
 names one probability feature, Platt's a and b, and optionally a coefficient for the
-ignored spans and one for an answer with no command:
+ignored spans and one for an answer with no command, and optionally a floor under the feature:
 
-    P(right) = sigmoid(a * logit(feature) + b + c_ignored * ignored + c_none * abstains)
+    P(right) = sigmoid(a * logit(max(feature, floor)) + b + c_ignored * ignored + c_none * abstains)
+
+The floor is there because right answers are not rare far down: an answer whose least likely
+token had p = 0.1 is about as often right as one at 0.6 (a value the model copies can be unlikely
+under its own distribution), while above that the share of right answers climbs steeply. One
+straight line in logit(feature) cannot follow both; a floor lets it fit the climb.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ def apply(calibration: dict | None, features: Features) -> float:
         return float(features.prod)
     name = calibration.get("feature", "prod")
     x = getattr(features, name) if name in PROB_FEATURES else features.prod
+    x = max(x, calibration.get("floor", 0.0))
     z = (calibration["a"] * logit(x) + calibration["b"] + calibration.get("c_ignored", 0.0) * features.ignored
          + calibration.get("c_none", 0.0) * features.abstains)
     return sigmoid(z)

@@ -1,5 +1,6 @@
 """Coverage: the value-like spans of a request (a version, a path or file, a pinned package, a
-duration, a count, a quoted word, a stated preview or keep intent, a named shell or "json") that a
+duration, a count, a quoted word, a stated preview or keep intent, a named shell or "json", an order
+asked for in so many words) that a
 command does not use, and the options that could take them.
 
 The agent turns ignored spans into a warning, calibration (venvy.nl.pipeline.calibrate) fits how
@@ -121,6 +122,10 @@ def ignored_spans(command: str | None, request: str) -> list[tuple[str, str]]:
             for m in pattern.finditer(request):
                 value = CHOICE_WORDS[flag][m.group(1).lower()]
                 add(m, f"choice:{flag}={value}", parsed.params.get(param) == value)
+    if "--sort" in flags:  # an order asked for in so many words ("sorted by size")
+        for start, end, value in intents.sort_spans(request):
+            add((start, end), f"choice:--sort={value}", (parsed.params.get("sort") or "name") == value,
+                request[start:end])
     # a count matters to a command that takes one (scan --depth, cleanup --days); elsewhere a
     # number is part of something else ("powershell 7")
     if any(kind == "N" for kind in flags.values()):

@@ -90,7 +90,7 @@ class Grounder:
     @cached_property
     def bare(self) -> bool:
         """Does the request ask for a bare list (`ls --format simple`)?"""
-        return intents.states(self.original, intents.SIMPLE)
+        return intents.asks_bare(self.original)
 
     @cached_property
     def machine(self) -> bool:

@@ -17,19 +17,25 @@ _WORD_NUMBERS = {
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
     "hundred": 100,
 }
-_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
-_UNIT_SHORT = {"wk": "week", "mo": "month", "mth": "month", "yr": "year"}  # "2wks", "6 mos", "1yr"
+_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90, "year": 365}
+# "2wks", "6 mos", "1yr"; one letter only right after digits ("90d", "2w", "6m", "1y")
+_UNIT_SHORT = {"wk": "week", "mo": "month", "mth": "month", "yr": "year", "d": "day", "w": "week", "m": "month",
+               "y": "year"}
 _WORD = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
 _NUMBER_WORD = re.compile(
     r"\b(?:" + "|".join(sorted((w for w in _WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
 )
-# a number (digits, words, "two and a half", "half a", "a half", "last"/"past" for one) and a unit,
-# long or short ("30+ days": at least that many)
+_NUMBER_WORDS = "|".join(sorted((w for w in _WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True))
+# a number (digits, "1.5", words: "twenty one", "forty-five", "one hundred and twenty", "two and a half",
+# "half a", "a half", "a couple of", "last"/"past" for one) and a unit, long or short ("30+ days": at least
+# that many; "a whole week" is a week; "a quarter of a year" is a quarter)
 DURATION = re.compile(
-    rf"\b((?:\d{{1,5}}|{_WORD})\s+and\s+an?\s+half|half\s+an?|an?\s+half|(?:an?\s+)?hundred|last|past|\d{{1,5}}"
-    rf"|(?:{_WORD})(?:-(?:{_WORD}))?)"
-    rf"(?:(?<=\d)\+?[\s-]*|[\s-]+)(day|week|fortnight|month|year|wk|mo|mth|yr)s?(\s+and\s+a\s+half)?\b",
+    rf"\b((?:\d{{1,5}}|{_WORD})\s+and\s+an?\s+half|half\s+an?|an?\s+half|(?:an?\s+)?couple(?:\s+of)?"
+    rf"|(?:an?\s+)?hundred(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORDS}))*|last|past|\d{{1,5}}(?:\.\d{{1,2}})?"
+    rf"|(?:{_WORD})(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORDS}))*)"
+    rf"(?:(?<=\d)\+?[\s-]*|[\s-]+)(?:(?:whole|full|entire|good|solid)\s+)?(day|week|fortnight|month|quarter|year|wk|mo|mth|yr|(?<=\d)[dwmy]|(?<=\d\+)[dwmy])"
+    rf"s?(?:\s+of\s+an?\s+year)?(\s+and\s+a\s+half)?\b",
     re.IGNORECASE,
 )
 VERSION = re.compile(
@@ -39,11 +45,11 @@ PINNED = re.compile(r"\b[A-Za-z][\w.\-\[\]]*\s?(?:==|>=|<=|~=|!=)\s?[\w.*]*[\w*]
 QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'`]([^\"'`]{1,100}?)[\"'`](?=[\s.,;:!?]|$)")
 WORD = re.compile(r"\S+")
 # a count on its own: digits or a number word, not inside a word, a version, a path or a pin
-# ("one" is left out: "the blog one", "one path per line" are not counts)
+# ("one" only before a depth word, "one level deep": "the blog one", "one path per line" are not counts)
 COUNT = re.compile(
     r"(?<![\w.\-/=~<>!])(\d{1,3}|"
     + "|".join(sorted((w for w in _WORD_NUMBERS if w not in ("a", "an", "one")), key=len, reverse=True))
-    + r")(?![\w.\-/])",
+    + r"|one(?=[\s-]+(?:levels?|layers?|deep|folders?|dirs?|director(?:y|ies)|subfolders?)\b))(?![\w.\-/])",
     re.IGNORECASE,
 )
 PATH_SUFFIXES = (".txt", ".in", ".cfg", ".toml")
@@ -150,25 +156,40 @@ def count(match: re.Match) -> int:
 
 
 def days(match: re.Match) -> int:
-    """The days a duration means, as the dataset counts them: a month is 30 days, a year 365,
-    twelve months a year, half a year 180."""
+    """The days a duration means, as the dataset counts them: a month is 30 days, a quarter 90, a
+    year 365, twelve months a year, half a year 180, "1.5 months" 45, "a couple of weeks" 14."""
     number, unit, half = match.group(1).lower(), match.group(2).lower(), match.group(3)
     unit = _UNIT_SHORT.get(unit, unit)
-    whole = re.match(r"(\S+)\s+and\s", number)  # "two and a half weeks": two weeks and half a week
+    whole = re.match(r"(\S+)\s+and\s+an?\s+half", number)  # "two and a half weeks": two weeks and half a week
     if whole:
         number, half = whole.group(1), True
     if "half" in number:
         return 180 if unit == "year" else _UNIT_DAYS[unit] // 2
-    if number.isdigit():
+    if "couple" in number:
+        n = 2
+    elif re.fullmatch(r"[\d.]+", number):
+        if "." in number:  # "1.5 months": 45 days, "2.5 weeks": 17
+            return int(float(number) * _UNIT_DAYS[unit])
         n = int(number)
     else:
-        words = [w for w in re.split(r"[\s-]+", number) if w in _WORD_NUMBERS and w not in ("a", "an")]
-        n = sum(_WORD_NUMBERS[w] for w in words) if words else 1  # "a week", "last month": one
+        n = word_number(number)
     if unit == "month" and n % 12 == 0:
         days = n // 12 * 365
     else:
         days = n * _UNIT_DAYS[unit]
     return days + (_UNIT_DAYS[unit] // 2 if half else 0)
+
+
+def word_number(text: str) -> int:
+    """The number words say: "twenty one" 21, "forty-five" 45, "one hundred and twenty" 120, "a
+    hundred" 100; 1 when no number word is there ("a week", "last month")."""
+    words = [w for w in re.split(r"[\s-]+", text.lower()) if w in _WORD_NUMBERS and w not in ("a", "an")]
+    if not words:
+        return 1
+    total = 0
+    for w in words:
+        total = max(total, 1) * 100 if w == "hundred" else total + _WORD_NUMBERS[w]
+    return total
 
 
 # -- runs of packages ----------------------------------------------------------
