@@ -532,6 +532,23 @@ def test_a_bare_list_or_json_must_be_asked_for():
         assert Grounder(asked).ok("ls --format json", done=True), asked
 
 
+def test_a_path_after_a_project_cue_is_the_project_not_the_venv():
+    from venvy.nl.eval.tsv import load_tsv
+
+    g = Grounder("I want to remember this venv tied to ~/src/app please")
+    assert not g.ok("register ~/s") and not g.ok("register ~/src/app", done=True)
+    assert g.ok("register --project ~/src/app", done=True)
+    g = Grounder("register ./env for project ./app")
+    assert g.ok("register ./env --project ./app", done=True) and not g.ok("register ./app", done=True)
+    assert Grounder("take over the .venv in the project folder ./api").ok("register --project ./api", done=True)
+    # no right answer of the hand-written training pairs is refused (the generated ones: the test above)
+    rows = [(q, a[0]) for path in sorted((ROOT / "data" / "people").glob("train*.tsv")) for q, a in load_tsv(path) if a]
+    paths = [(q, values(a.removeprefix("venvy "))[0][1]) for q, a in rows
+             if a.startswith("venvy register ") and not a.startswith("venvy register --")]
+    assert len(paths) > 100
+    assert [(q, path) for q, path in paths if Grounder(q).project_only(path, whole=True)] == []
+
+
 def test_a_plain_table_is_no_bare_list():
     assert not Grounder("show my envs by size in a plain table").ok("ls --sort size --format s")
     assert Grounder("show my envs by size, plain paths").ok("ls --sort size --format simple", done=True)

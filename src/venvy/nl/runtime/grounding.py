@@ -24,6 +24,7 @@ request states plainly should show up in the command.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 from venvy.nl import contract
@@ -60,6 +61,14 @@ def values(answer: str) -> list[tuple[str, str]]:
 
 
 MAX_COMPLETIONS = 3  # options added because the answer left a span of the request out
+# words that make the path after them a project ("the venv tied to ~/src/app", "project folder
+# ./api"): register's PATH (the venv itself) is never such a path; in the training data every
+# path after one of them is --project's.
+PROJECT_CUE = re.compile(
+    r"(?:tied|linked|attached|connected|bound|belong(?:s|ing)?|associated|paired)\s+(?:to|with)"
+    r"|(?:for|of)\s+(?:the\s+|my\s+)?project|project(?:\s+(?:folder|dir|directory|root))?(?:\s+(?:is|at|in))?:?"
+)
+_CUE_BEFORE = re.compile(r"(?:" + PROJECT_CUE.pattern + r")\s+[\"'`]?$")
 
 
 class Grounder:
@@ -142,6 +151,12 @@ class Grounder:
         words = {self.request[at:end] for at, end in self._occurrences(text.lower(), whole)}
         return bool(words) and all(w in GENERIC_NAMES and w not in self.quoted for w in words)
 
+    def project_only(self, text: str, whole: bool) -> bool:
+        """Does this path (growing, when not `whole`) only ever follow a project cue in the request
+        ("tied to ~/src/app")? Then it is the project (`--project`), not the venv (register's PATH)."""
+        places = list(self._occurrences(text.lower(), whole))
+        return bool(places) and all(_CUE_BEFORE.search(self.request[:at]) for at, _ in places)
+
     def allows(self, text: str, piece: str, end: bool) -> bool:
         """May the answer `text` go on with this token (`piece`; `end`: the end of the answer)?"""
         if self.pending:
@@ -211,6 +226,8 @@ class Grounder:
                 if not (text in stated if whole else any(v.startswith(text) for v in stated)):
                     return False
             elif kind == "NAME" and self.generic(text, whole):
+                return False
+            elif kind == "PATH" and self.project_only(text, whole):
                 return False
             elif kind in FREE_TEXT:
                 parts = text.split(",") if kind == "LIST" else [text]
