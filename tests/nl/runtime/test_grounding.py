@@ -549,6 +549,24 @@ def test_a_path_after_a_project_cue_is_the_project_not_the_venv():
     assert [(q, path) for q, path in paths if Grounder(q).project_only(path, whole=True)] == []
 
 
+def test_a_package_is_no_path_or_requirements_file():
+    g = Grounder('a venv -r requirements.txt and name it "svc" packages: orjson & httpx')
+    assert not g.ok("create --name svc --packages requirem") and not g.ok("create --packages requirements.txt", done=True)
+    assert g.ok("create --name svc --packages orjson,httpx --requirements requirements.txt", done=True)
+    assert not Grounder("a venv with ./libs/mypkg and rich").ok("create --packages ./libs/mypkg,rich", done=True)
+    assert Grounder("a venv with discord.py and rich").ok("create --packages discord.py,rich", done=True)
+    assert not Grounder("a venv on 3.12.1 with rich").ok("create --packages 3.12.1", done=True)
+    g = Grounder("an env called MyApp -r reqs.txt and also langchain")
+    assert not g.ok("create --name MyApp --packages My") and g.ok("create --name MyApp --packages langchain", done=True)
+    assert Grounder("a venv named flask with flask").ok("create --name flask --packages flask", done=True)
+    assert not Grounder("a venv with rich and httpx").ok("create --packages rich,httpx,rich", done=True)
+    assert not Grounder("a venv with rich and httpx").ok("create --packages rich,httpx,rich,")
+    assert not Grounder("a venv with django~=4.2 and httpx").ok("create --packages django~=4.2,httpx,djan")
+    assert not Grounder("a venv on python3.8.10 with rich").ok("create --packages python3.8.10", done=True)
+    assert not Grounder("a venv on top of 3.12 with rich and httpx").ok("create --packages rich,httpx,and", done=True)
+    assert Grounder("a venv on top of 3.12 with rich and tomli").ok("create --packages rich,to")  # tomli
+
+
 def test_a_plain_table_is_no_bare_list():
     assert not Grounder("show my envs by size in a plain table").ok("ls --sort size --format s")
     assert Grounder("show my envs by size, plain paths").ok("ls --sort size --format simple", done=True)

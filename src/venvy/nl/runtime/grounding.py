@@ -31,7 +31,8 @@ from venvy.nl import contract
 from venvy.nl.runtime import intents
 from venvy.nl.runtime.coverage import ignored_spans, missing_options
 from venvy.nl.runtime.stated import (
-    QUOTED, file_like, missing_packages, package_runs, stated_numbers, stated_versions, word_end, word_start,
+    NOT_PACKAGES, PATH_SUFFIXES, QUOTED, file_like, missing_packages, package_runs, stated_numbers, stated_versions, word_end,
+    word_start,
 )
 
 FREE_TEXT = ("NAME", "DIR", "FILE", "PATH", "LIST")
@@ -68,6 +69,7 @@ PROJECT_CUE = re.compile(
     r"(?:tied|linked|attached|connected|bound|belong(?:s|ing)?|associated|paired)\s+(?:to|with)"
     r"|(?:for|of)\s+(?:the\s+|my\s+)?project|project(?:\s+(?:folder|dir|directory|root))?(?:\s+(?:is|at|in))?:?"
 )
+_BARE_VERSION = re.compile(r"(?:v|py|python)?\d+(?:\.\d+)*")
 _CUE_BEFORE = re.compile(r"(?:" + PROJECT_CUE.pattern + r")\s+[\"'`]?$")
 
 
@@ -133,12 +135,19 @@ class Grounder:
     def spans(self, text: str, whole: bool = True, file: bool = False, package: bool = False) -> bool:
         """Is `text` a span of the request that starts where a word does and, when `whole`,
         ends where one does? `file`: that word (for a growing text, the word it grows into)
-        reads as a file: it has a `.` or a `/`. `package`: not a label ("packages: a, b"). The
+        reads as a file: it has a `.` or a `/`. `package`: not a label ("packages: a, b"), a path
+        or a requirements file. The
         case is the request's or all lower ("Django" or "django", not "dJango")."""
         request = self.request
         lower = text == text.lower()
         for at, end in self._occurrences(text.lower(), whole):
             label = package and request[end:end + 1] == ":"  # "packages: a, b": the list follows
+            # a package is no path, requirements file, bare version or ordinary word of a request
+            # ("-r requirements.txt and also orjson", "on 3.12.1", "and"); none of the 2,000+ packages of
+            # the data is one ("discord.py" is)
+            word = request[at:end]
+            label = label or (package and ("/" in word or word.endswith(PATH_SUFFIXES) or word in NOT_PACKAGES
+                                           or _BARE_VERSION.fullmatch(word)))
             if not (lower or self.original[at:at + len(text)] == text):
                 continue
             if (not whole or word_end(request, end)) and not label and (not file or file_like(request[at:end])):
@@ -150,6 +159,23 @@ class Grounder:
         unquoted? Then it is the kind of thing ("env"), not a venv's name."""
         words = {self.request[at:end] for at, end in self._occurrences(text.lower(), whole)}
         return bool(words) and all(w in GENERIC_NAMES and w not in self.quoted for w in words)
+
+    def used_up(self, text: str, whole: bool, others: list[str]) -> bool:
+        """Is every place this package (growing, when not `whole`) can come from a word the answer
+        already used for another value or package ("an env called MyApp ... and also langchain": MyApp
+        is the name, not a package; "langchain,langchain")? A word said twice can be both."""
+        others = [o.lower() for o in others if o]
+        text = text.lower()
+        if whole:
+            words = [self.request[at:end] for at, end in self._occurrences(text, True)]
+            return bool(words) and all(words.count(w) <= others.count(w) for w in words)
+
+        def taken(at: int) -> bool:  # the text grows, at this place, into a value already used up
+            return any(o.startswith(text) and self.request.startswith(o, at)
+                       and len(list(self._occurrences(o, True))) <= others.count(o) for o in set(others))
+
+        places = [at for at, _ in self._occurrences(text, False)]
+        return bool(places) and all(taken(at) for at in places)
 
     def project_only(self, text: str, whole: bool) -> bool:
         """Does this path (growing, when not `whole`) only ever follow a project cue in the request
@@ -235,7 +261,11 @@ class Grounder:
                     if part and not self.spans(part, whole or j < len(parts) - 1, file=kind == "FILE",
                                                package=kind == "LIST"):
                         return False
-                if kind == "LIST" and not self.whole_list(parts, whole, [t for k, t in found if k != "LIST"]):
+                others = [t for k, t in found if k != "LIST"]
+                if kind == "LIST" and not self.whole_list(parts, whole, others):
+                    return False
+                if kind == "LIST" and any(part and self.used_up(part, whole or j < len(parts) - 1, others + parts[:j])
+                                          for j, part in enumerate(parts)):
                     return False
         return True
 

@@ -198,7 +198,7 @@ def word_number(text: str) -> int:
 # version, a path, a file, a label ("packages:") or a spelling of "venv" ends a run.
 _PACKAGE = re.compile(r"[a-z][a-z0-9._\-]*(\[[a-z0-9_,\-]+\])?((==|>=|<=|~=|!=|<|>)[a-z0-9.*]+)?")
 _JOINS = frozenset({"and", "plus", "&", "+", ","})
-_NOT_PACKAGES = frozenset("""
+NOT_PACKAGES = frozenset("""
     a an the and or plus with also then as well in at to for from into on of by using use uses install installing
     installed add adding including include includes python py pip venv venvs env envs environment environments
     virtualenv named called name path packages package pkgs pkg libs lib libraries library requirements reqs deps
@@ -217,7 +217,7 @@ PACKAGE_LABELS = frozenset({"packages", "package", "pkgs", "pkg", "libs", "libra
 
 
 def _package_like(raw: str, clean: str) -> bool:
-    if not clean or clean in _NOT_PACKAGES or raw.rstrip("\"'`)").endswith(":") or not _PACKAGE.fullmatch(clean):
+    if not clean or clean in NOT_PACKAGES or raw.rstrip("\"'`)").endswith(":") or not _PACKAGE.fullmatch(clean):
         return False
     if path_text(raw) is not None or file_like(clean) or re.fullmatch(r"v?[\d.]+", clean) or VERSION.fullmatch(clean):
         return False
