@@ -132,15 +132,20 @@ class Grounder:
                 yield at, end
             at = request.find(text, at + 1)
 
-    def spans(self, text: str, whole: bool = True, file: bool = False, package: bool = False) -> bool:
+    def spans(self, text: str, whole: bool = True, file: bool = False, package: bool = False, used=()) -> bool:
         """Is `text` a span of the request that starts where a word does and, when `whole`,
         ends where one does? `file`: that word (for a growing text, the word it grows into)
-        reads as a file: it has a `.` or a `/`. `package`: not a label ("packages: a, b"), a path
-        or a requirements file. The
+        reads as a file: it has a `.` or a `/`. `package`: not a label ("packages: a, b"), a path,
+        a requirements file, a bare version or an ordinary word, and not a place whose word the
+        answer already used for another value (`used`: "an env called MyApp ... and also
+        langchain" has no package MyApp; a word said twice can be both). The
         case is the request's or all lower ("Django" or "django", not "dJango")."""
         request = self.request
         lower = text == text.lower()
+        used = [u.lower() for u in used if u]
         for at, end in self._occurrences(text.lower(), whole):
+            if used and self._used_up(text.lower(), at, end, whole, used):
+                continue
             label = package and request[end:end + 1] == ":"  # "packages: a, b": the list follows
             # a package is no path, requirements file, bare version or ordinary word of a request
             # ("-r requirements.txt and also orjson", "on 3.12.1", "and"); none of the 2,000+ packages of
@@ -160,22 +165,14 @@ class Grounder:
         words = {self.request[at:end] for at, end in self._occurrences(text.lower(), whole)}
         return bool(words) and all(w in GENERIC_NAMES and w not in self.quoted for w in words)
 
-    def used_up(self, text: str, whole: bool, others: list[str]) -> bool:
-        """Is every place this package (growing, when not `whole`) can come from a word the answer
-        already used for another value or package ("an env called MyApp ... and also langchain": MyApp
-        is the name, not a package; "langchain,langchain")? A word said twice can be both."""
-        others = [o.lower() for o in others if o]
-        text = text.lower()
+    def _used_up(self, text: str, at: int, end: int, whole: bool, used: list[str]) -> bool:
+        """Does the place `at` hold a value the answer already used as often as the request says it?"""
+        def spent(value: str) -> bool:
+            return len(list(self._occurrences(value, True))) <= used.count(value)
+
         if whole:
-            words = [self.request[at:end] for at, end in self._occurrences(text, True)]
-            return bool(words) and all(words.count(w) <= others.count(w) for w in words)
-
-        def taken(at: int) -> bool:  # the text grows, at this place, into a value already used up
-            return any(o.startswith(text) and self.request.startswith(o, at)
-                       and len(list(self._occurrences(o, True))) <= others.count(o) for o in set(others))
-
-        places = [at for at, _ in self._occurrences(text, False)]
-        return bool(places) and all(taken(at) for at in places)
+            return spent(self.request[at:end])
+        return any(u.startswith(text) and self.request.startswith(u, at) and spent(u) for u in set(used))
 
     def project_only(self, text: str, whole: bool) -> bool:
         """Does this path (growing, when not `whole`) only ever follow a project cue in the request
@@ -257,15 +254,13 @@ class Grounder:
                 return False
             elif kind in FREE_TEXT:
                 parts = text.split(",") if kind == "LIST" else [text]
-                for j, part in enumerate(parts):
-                    if part and not self.spans(part, whole or j < len(parts) - 1, file=kind == "FILE",
-                                               package=kind == "LIST"):
-                        return False
                 others = [t for k, t in found if k != "LIST"]
+                for j, part in enumerate(parts):
+                    used = others + parts[:j] if kind == "LIST" else ()
+                    if part and not self.spans(part, whole or j < len(parts) - 1, file=kind == "FILE",
+                                               package=kind == "LIST", used=used):
+                        return False
                 if kind == "LIST" and not self.whole_list(parts, whole, others):
-                    return False
-                if kind == "LIST" and any(part and self.used_up(part, whole or j < len(parts) - 1, others + parts[:j])
-                                          for j, part in enumerate(parts)):
                     return False
         return True
 
