@@ -301,7 +301,9 @@ def main(argv=None) -> int:
     print(f"model: {spec.describe()}")
     print(
         f"{args.data}: {len(samples)} rows, semantic accuracy {block['accuracy']:.1%}; "
-        f"Platt on logit({block['feature']}): a={block['a']:.3f} b={block['b']:.3f}"
+        f"Platt on logit({block['feature']}"
+        + (f" floored at {block['floor']:g}" if block.get("floor") else "")
+        + f"): a={block['a']:.3f} b={block['b']:.3f}"
         + (f", ignored spans c={block['c_ignored']:.3f}" if "c_ignored" in block else "")
         + (f", no command c={block['c_none']:.3f}" if "c_none" in block else "")
     )
