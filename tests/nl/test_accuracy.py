@@ -23,12 +23,12 @@ BLIND = Path(__file__).resolve().parents[1] / "data" / "blind.tsv"  # the second
 # measured for the shipped model (v3 4x rows, a second stage on data/people/train.tsv and train2.tsv,
 # a third stage on all four batches of pairs, session 11; adapter merged as venvy -w loads it): see
 # docs/results.md. These tests run base + adapter (tests/conftest.py sets VENVY_MERGE=0); both figures
-# are below (2026-12-01, session 11, Intel Xeon). The floors sit about two points (or two rows of a
+# are below (2026-12-01, session 12, Intel Xeon). The floors sit about two points (or two rows of a
 # small no-command share) under the lower of the two.
-SEMANTIC_FLOOR = 0.90  # measured 0.931 merged, 0.922 base + adapter
+SEMANTIC_FLOOR = 0.91  # measured 0.935 merged, 0.926 base + adapter (session 12)
 ABSTAIN_FLOOR = 0.90  # measured 0.967 merged (29 of 30), 0.967 base + adapter (29 of 30)
-CONFIDENT_PRECISION_FLOOR = 0.93  # measured 0.951 merged, 0.951 base + adapter: precision at the wizard's 60%
-BLIND_SEMANTIC_FLOOR = 0.92  # measured 0.947 merged, 0.947 base + adapter (375 rows)
+CONFIDENT_PRECISION_FLOOR = 0.93  # measured 0.951 merged, 0.955 base + adapter: precision at the wizard's 60%
+BLIND_SEMANTIC_FLOOR = 0.93  # measured 0.949 merged, 0.949 base + adapter (375 rows)
 BLIND_ABSTAIN_FLOOR = 0.92  # measured 0.976 merged (41 of 42), 0.976 base + adapter (41 of 42)
 
 
