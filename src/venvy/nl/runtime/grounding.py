@@ -31,8 +31,8 @@ from venvy.nl import contract
 from venvy.nl.runtime import intents
 from venvy.nl.runtime.coverage import ignored_spans, missing_options
 from venvy.nl.runtime.stated import (
-    NOT_PACKAGES, PATH_SUFFIXES, QUOTED, file_like, missing_packages, package_runs, stated_numbers, stated_versions, word_end,
-    word_start,
+    NOT_PACKAGES, PATH_SUFFIXES, QUOTED, file_like, missing_packages, package_runs, stated_numbers,
+    stated_versions, word_end, word_start,
 )
 
 FREE_TEXT = ("NAME", "DIR", "FILE", "PATH", "LIST")
@@ -67,10 +67,19 @@ MAX_COMPLETIONS = 3  # options added because the answer left a span of the reque
 # path after one of them is --project's.
 PROJECT_CUE = re.compile(
     r"(?:tied|linked|attached|connected|bound|belong(?:s|ing)?|associated|paired)\s+(?:to|with)"
-    r"|(?:for|of)\s+(?:the\s+|my\s+)?project|project(?:\s+(?:folder|dir|directory|root))?(?:\s+(?:is|at|in))?:?"
+    r"|(?:for|of)\s+(?:the\s+|my\s+)?project"
+    r"|project(?:\s+(?:folder|dir|directory|root))?(?:\s+(?:is|at|in))?:?"
 )
 _BARE_VERSION = re.compile(r"(?:v|py|python)?\d+(?:\.\d+)*")
 _CUE_BEFORE = re.compile(r"(?:" + PROJECT_CUE.pattern + r")\s+[\"'`]?$")
+
+
+def _no_package(word: str) -> bool:
+    """A path, a requirements file, a bare version or an ordinary word of a request ("-r
+    requirements.txt and also orjson", "on 3.12.1", "and"): none of the 2,368 packages of the
+    data is one ("discord.py" is)."""
+    return ("/" in word or word.endswith(PATH_SUFFIXES) or word in NOT_PACKAGES
+            or bool(_BARE_VERSION.fullmatch(word)))
 
 
 class Grounder:
@@ -132,7 +141,8 @@ class Grounder:
                 yield at, end
             at = request.find(text, at + 1)
 
-    def spans(self, text: str, whole: bool = True, file: bool = False, package: bool = False, used=()) -> bool:
+    def spans(self, text: str, whole: bool = True, file: bool = False, package: bool = False,
+              used: tuple[str, ...] | list[str] = ()) -> bool:
         """Is `text` a span of the request that starts where a word does and, when `whole`,
         ends where one does? `file`: that word (for a growing text, the word it grows into)
         reads as a file: it has a `.` or a `/`. `package`: not a label ("packages: a, b"), a path,
@@ -144,18 +154,13 @@ class Grounder:
         lower = text == text.lower()
         used = [u.lower() for u in used if u]
         for at, end in self._occurrences(text.lower(), whole):
+            if package and (request[end:end + 1] == ":" or _no_package(request[at:end])):
+                continue  # a label ("packages: a, b": the list follows), or a word that is no package
             if used and self._used_up(text.lower(), at, end, whole, used):
                 continue
-            label = package and request[end:end + 1] == ":"  # "packages: a, b": the list follows
-            # a package is no path, requirements file, bare version or ordinary word of a request
-            # ("-r requirements.txt and also orjson", "on 3.12.1", "and"); none of the 2,000+ packages of
-            # the data is one ("discord.py" is)
-            word = request[at:end]
-            label = label or (package and ("/" in word or word.endswith(PATH_SUFFIXES) or word in NOT_PACKAGES
-                                           or _BARE_VERSION.fullmatch(word)))
             if not (lower or self.original[at:at + len(text)] == text):
                 continue
-            if (not whole or word_end(request, end)) and not label and (not file or file_like(request[at:end])):
+            if (not whole or word_end(request, end)) and (not file or file_like(request[at:end])):
                 return True
         return False
 
