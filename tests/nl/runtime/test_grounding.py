@@ -560,7 +560,8 @@ def test_a_package_is_no_path_or_requirements_file():
     assert not g.ok("create --name MyApp --packages My") and g.ok("create --name MyApp --packages langchain", done=True)
     assert Grounder("a venv named flask with flask").ok("create --name flask --packages flask", done=True)
     assert not Grounder("a venv with rich and httpx").ok("create --packages rich,httpx,rich", done=True)
-    assert not Grounder("a venv with rich and httpx").ok("create --packages rich,httpx,rich,")
+    assert not Grounder("a venv with rich and httpx").ok("create --packages rich,httpx,")  # nothing can follow
+    assert Grounder("a venv with rich and httpx").ok("create --packages rich,")
     assert not Grounder("a venv with django~=4.2 and httpx").ok("create --packages django~=4.2,httpx,djan")
     assert not Grounder("a venv on python3.8.10 with rich").ok("create --packages python3.8.10", done=True)
     assert not Grounder("a venv on top of 3.12 with rich and httpx").ok("create --packages rich,httpx,and", done=True)

@@ -71,6 +71,7 @@ PROJECT_CUE = re.compile(
     r"|project(?:\s+(?:folder|dir|directory|root))?(?:\s+(?:is|at|in))?:?"
 )
 _BARE_VERSION = re.compile(r"(?:v|py|python)?\d+(?:\.\d+)*")
+_PACKAGE_START = re.compile(r"[a-z0-9<>=!~]")  # a name, or the rest of a spec ("django>=4,<9")
 _CUE_BEFORE = re.compile(r"(?:" + PROJECT_CUE.pattern + r")\s+[\"'`]?$")
 
 
@@ -154,7 +155,8 @@ class Grounder:
         lower = text == text.lower()
         used = [u.lower() for u in used if u]
         for at, end in self._occurrences(text.lower(), whole):
-            if package and (request[end:end + 1] == ":" or _no_package(request[at:end])):
+            if package and (request[end:end + 1] == ":" or _no_package(request[at:end])
+                            or not _PACKAGE_START.match(request, at)):
                 continue  # a label ("packages: a, b": the list follows), or a word that is no package
             if used and self._used_up(text.lower(), at, end, whole, used):
                 continue
@@ -262,8 +264,9 @@ class Grounder:
                 others = [t for k, t in found if k != "LIST"]
                 for j, part in enumerate(parts):
                     used = others + parts[:j] if kind == "LIST" else ()
-                    if part and not self.spans(part, whole or j < len(parts) - 1, file=kind == "FILE",
-                                               package=kind == "LIST", used=used):
+                    # an empty last part (right after a comma): some package must still be able to follow
+                    if (part or (kind == "LIST" and j and not whole)) and not self.spans(
+                            part, whole or j < len(parts) - 1, file=kind == "FILE", package=kind == "LIST", used=used):
                         return False
                 if kind == "LIST" and not self.whole_list(parts, whole, others):
                     return False

@@ -207,7 +207,7 @@ NOT_PACKAGES = frozenset("""
     need inside same file folder dir directory project runs running run top base based tools tool cheers call
     calling whatever asap thank ty quick quickly later today right away soon everything anything something
     nothing tonight tomorrow first again those these listed mentioned below above if when unless because
-    what things""".split())
+    what things init initialize initialise bootstrap prepare spin whip provision scaffold""".split())
 _VENV_WORDS = ("venv", "env", "envs", "venvs", "virtualenv", "environment")
 # ordinary words a typo does not make a package ("everythiing", "thiings")
 _LONG_NOT_PACKAGES = ("everything", "things")
