@@ -107,6 +107,7 @@ class Grounder:
         self.pending: list[str] = []
         self.base = ""
         self.completions = 0
+        self._place_counts: dict[str, int] = {}
 
     @cached_property
     def bare(self) -> bool:
@@ -151,14 +152,14 @@ class Grounder:
         answer already used for another value (`used`: "an env called MyApp ... and also
         langchain" has no package MyApp; a word said twice can be both). The
         case is the request's or all lower ("Django" or "django", not "dJango")."""
-        request = self.request
-        lower = text == text.lower()
+        request, low = self.request, text.lower()
+        lower = text == low
         used = [u.lower() for u in used if u]
-        for at, end in self._occurrences(text.lower(), whole):
+        for at, end in self._occurrences(low, whole):
             if package and (request[end:end + 1] == ":" or _no_package(request[at:end])
                             or not _PACKAGE_START.match(request, at)):
                 continue  # a label ("packages: a, b": the list follows), or a word that is no package
-            if used and self._used_up(text.lower(), at, end, whole, used):
+            if used and self._used_up(low, at, end, whole, used):
                 continue
             if not (lower or self.original[at:at + len(text)] == text):
                 continue
@@ -175,11 +176,18 @@ class Grounder:
     def _used_up(self, text: str, at: int, end: int, whole: bool, used: list[str]) -> bool:
         """Does the place `at` hold a value the answer already used as often as the request says it?"""
         def spent(value: str) -> bool:
-            return len(list(self._occurrences(value, True))) <= used.count(value)
+            return self._places(value) <= used.count(value)
 
         if whole:
             return spent(self.request[at:end])
         return any(u.startswith(text) and self.request.startswith(u, at) and spent(u) for u in set(used))
+
+    def _places(self, value: str) -> int:
+        """How many times the request says this whole (lowercased) value; counted once per parse,
+        since decoding asks again for every candidate token."""
+        if value not in self._place_counts:
+            self._place_counts[value] = sum(1 for _ in self._occurrences(value, True))
+        return self._place_counts[value]
 
     def project_only(self, text: str, whole: bool) -> bool:
         """Does this path (growing, when not `whole`) only ever follow a project cue in the request

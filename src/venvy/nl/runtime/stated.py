@@ -22,11 +22,8 @@ _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90, 
 _UNIT_SHORT = {"wk": "week", "mo": "month", "mth": "month", "yr": "year", "d": "day", "w": "week", "m": "month",
                "y": "year"}
 _WORD = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
-_NUMBER_WORD = re.compile(
-    r"\b(?:" + "|".join(sorted((w for w in _WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True)) + r")\b",
-    re.IGNORECASE,
-)
 _NUMBER_WORDS = "|".join(sorted((w for w in _WORD_NUMBERS if w not in ("a", "an")), key=len, reverse=True))
+_NUMBER_WORD = re.compile(r"\b(?:" + _NUMBER_WORDS + r")\b", re.IGNORECASE)
 # a number (digits, "1.5", words: "twenty one", "forty-five", "one hundred and twenty", "two and a half",
 # "half a", "a half", "a couple of", "last"/"past" for one) and a unit, long or short ("30+ days": at least
 # that many; "a whole week" is a week; "a quarter of a year" is a quarter)
@@ -34,7 +31,8 @@ DURATION = re.compile(
     rf"\b((?:\d{{1,5}}|{_WORD})\s+and\s+an?\s+half|half\s+an?|an?\s+half|(?:an?\s+)?couple(?:\s+of)?"
     rf"|(?:an?\s+)?hundred(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORDS}))*|last|past|\d{{1,5}}(?:\.\d{{1,2}})?"
     rf"|(?:{_WORD})(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORDS}))*)"
-    rf"(?:(?<=\d)\+?[\s-]*|[\s-]+)(?:(?:whole|full|entire|good|solid)\s+)?(day|week|fortnight|month|quarter|year|wk|mo|mth|yr|(?<=\d)[dwmy]|(?<=\d\+)[dwmy])"
+    rf"(?:(?<=\d)\+?[\s-]*|[\s-]+)(?:(?:whole|full|entire|good|solid)\s+)?"
+    rf"(day|week|fortnight|month|quarter|year|wk|mo|mth|yr|(?<=\d)[dwmy]|(?<=\d\+)[dwmy])"
     rf"s?(?:\s+of\s+an?\s+year)?(\s+and\s+a\s+half)?\b",
     re.IGNORECASE,
 )
